@@ -1,0 +1,47 @@
+"""Sessions: `nox` runs lint, typecheck, tests and integration; `nox -s build` releases the corpus."""
+
+from __future__ import annotations
+
+import nox
+
+nox.options.default_venv_backend = "uv|virtualenv"
+nox.options.sessions = ["lint", "typecheck", "tests", "integration"]
+nox.options.reuse_venv = "yes"
+
+PYPROJECT = nox.project.load_toml("pyproject.toml")
+OFFLINE = {"HF_DATASETS_OFFLINE": "1", "HF_HUB_OFFLINE": "1", "HF_HUB_DISABLE_TELEMETRY": "1"}
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """Check style and common bugs with ruff."""
+    session.install(*nox.project.dependency_groups(PYPROJECT, "lint"))
+    session.run("ruff", "check", "src", "tests", "benchmarks", "noxfile.py")
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    """Check types with mypy (strict)."""
+    session.install("-e.", *nox.project.dependency_groups(PYPROJECT, "typecheck"))
+    session.run("mypy")
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Run the fast test suite (no Label Studio server)."""
+    session.install("-e.", *nox.project.dependency_groups(PYPROJECT, "test"))
+    session.run("pytest", "-m", "not integration", *session.posargs, env=OFFLINE)
+
+
+@nox.session
+def integration(session: nox.Session) -> None:
+    """Run the tests that talk to a real Label Studio server, started here and stopped after."""
+    session.install("-e.", *nox.project.dependency_groups(PYPROJECT, "test"))
+    session.run("pytest", "-m", "integration", *session.posargs, env=OFFLINE)
+
+
+@nox.session
+def build(session: nox.Session) -> None:
+    """Build a release of this repository's corpus into build/ (the README's main job)."""
+    session.install(".")
+    session.run("khabar", "build", env=OFFLINE)

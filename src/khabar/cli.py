@@ -1,0 +1,299 @@
+"""The command line: a thin layer over ``khabar.workflow`` and the stages.
+
+Every command finds its project from the current folder upward, or takes --project.
+A :class:`~khabar.errors.KhabarError` becomes one ``error:`` line and a ``hint:`` line
+on stderr and exit status 1; a traceback means a bug in khabar.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from typer.core import TyperGroup
+
+from khabar import __version__, project, workflow
+from khabar.errors import KhabarError
+from khabar.release import Release
+from khabar.release import check as check_release
+from khabar.store import atomic_write
+
+app = typer.Typer(
+    help="khabar: build an annotated Arabic news corpus and publish it as versioned datasets.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+ProjectDir = Annotated[
+    Path | None,
+    typer.Option(
+        "--project",
+        "-P",
+        help="Project folder (default: found from the current folder upward).",
+        file_okay=False,
+    ),
+]
+
+
+class DefaultCommandGroup(TyperGroup):
+    """A group whose first argument, when it names no subcommand, goes to its default command
+    (``khabar release 1.0.0`` cuts a release; ``khabar release check DIR`` checks one)."""
+
+    default = "cut"
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        if args and args[0] not in self.commands and not args[0].startswith("-"):
+            args.insert(0, self.default)
+        return super().resolve_command(ctx, args)
+
+
+release_app = typer.Typer(
+    cls=DefaultCommandGroup,
+    help="Cut a release (khabar release VERSION), check one, or compare two.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+app.add_typer(release_app, name="release")
+
+
+def command(group: typer.Typer = app, name: str | None = None, hidden: bool = False) -> Callable[[F], F]:
+    """Register a command whose KhabarErrors become a one-line message and exit status 1."""
+
+    def register(fn: F) -> F:
+        @functools.wraps(fn)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return fn(*args, **kwargs)
+            except KhabarError as error:
+                fail(error)
+
+        group.command(name=name, hidden=hidden)(run)
+        return fn
+
+    return register
+
+
+def fail(error: KhabarError) -> None:
+    err.print(f"error: {error.message}", markup=False)
+    if error.hint:
+        err.print(f"hint: {error.hint}", markup=False)
+    raise typer.Exit(1)
+
+
+def here(path: Path | None) -> project.Project:
+    return project.load(path) if path is not None else project.find()
+
+
+@command()
+def init(
+    directory: Annotated[Path, typer.Argument(help="Folder of the new project (created if missing).")],
+    name: Annotated[str | None, typer.Option(help="Project name (default: the folder name).")] = None,
+) -> None:
+    """Create a corpus project: khabar.toml, corpus/, annotations/, schemas/ with the default scheme.
+
+    Example:  khabar init my-corpus
+    """
+    made = project.init(directory, name)
+    out.print(f"created project {made.name!r} in {made.root}")
+    out.print(f"next: put articles in {made.root / 'sources'} and run `khabar build` there")
+
+
+@command()
+def ingest(
+    paths: Annotated[
+        list[Path], typer.Argument(help=".txt articles, .jsonl/.json interchange files, or folders.")
+    ],
+    replace: Annotated[
+        bool, typer.Option("--replace", help="Replace a document whose text changed.")
+    ] = False,
+    source: Annotated[str | None, typer.Option(help="Source name for articles that have none.")] = None,
+    project_dir: ProjectDir = None,
+) -> None:
+    """Add articles to the corpus. The same article again changes nothing.
+
+    Example:  khabar ingest articles/ gold.jsonl --source aljazeera
+    """
+    report = workflow.ingest_paths(here(project_dir), paths, replace=replace, source=source)
+    for problem in report.problems:
+        err.print(f"refused: {problem}", markup=False)
+    out.print(f"ingest: {report.summary()}")
+    if report.problems:
+        raise typer.Exit(1)
+
+
+@command()
+def preannotate(
+    ids: Annotated[list[str] | None, typer.Argument(help="Document ids (default: all).")] = None,
+    project_dir: ProjectDir = None,
+) -> None:
+    """Draft entities for annotators (the `pre` layer), offline, from name lists and rules.
+
+    Example:  khabar preannotate
+    """
+    result = workflow.preannotate_corpus(here(project_dir), ids=set(ids) if ids else None)
+    out.print(
+        f"preannotate: {result.documents} documents, {result.entities} entities, "
+        f"{result.events} events; {result.written} layers written"
+    )
+
+
+@command()
+def validate(
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="Also write the report as JSON here.")
+    ] = None,
+    project_dir: ProjectDir = None,
+) -> None:
+    """Check the whole corpus; exit 1 and list every violation (document, offsets, rule, hint).
+
+    Example:  khabar validate --json report.json
+    """
+    report = workflow.validate_corpus(here(project_dir))
+    for violation in report.violations:
+        (out if violation.severity == "warning" else err).print(str(violation), markup=False)
+    if json_out is not None:
+        atomic_write(json_out, report.to_json() + "\n")
+    counts = ", ".join(f"{rule} {n}" for rule, n in report.counts().items())
+    out.print(
+        f"validate: {report.documents} documents, {len(report.errors)} errors, "
+        f"{len(report.warnings)} warnings" + (f" ({counts})" if counts else "")
+    )
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@command(release_app, name="cut")
+def release(
+    version: Annotated[str, typer.Argument(help="Release version, for example 1.0.0.")],
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Parent folder (default: build/).")] = None,
+    allow_unreviewed: Annotated[
+        bool,
+        typer.Option(
+            "--allow-unreviewed", help="Release documents that only have machine drafts; the card says so."
+        ),
+    ] = False,
+    allow_dirty: Annotated[
+        bool, typer.Option("--allow-dirty", help="Release although the corpus has uncommitted changes.")
+    ] = False,
+    project_dir: ProjectDir = None,
+) -> None:
+    """Validate and write release VERSION: CoNLL-U, parquet + dataset card, manifest.
+
+    Example:  khabar release 1.0.0   (the same as: khabar release cut 1.0.0)
+    """
+    made = workflow.release_corpus(
+        here(project_dir), version, out=out_dir, allow_unreviewed=allow_unreviewed, allow_dirty=allow_dirty
+    )
+    _print_release(made)
+
+
+def _print_release(made: Release) -> None:
+    out.print(f"release {made.info.version} written to {made.path}")
+    for split, stats in made.stats.items():
+        if stats.documents:
+            c = stats.counts()
+            out.print(
+                f"  {split}: {c['documents']} documents, {c['sentences']} sentences, "
+                f"{c['tokens']} tokens, {c['entities']} entities, {c['events']} events"
+            )
+    out.print(f"  load it with: datasets.load_dataset({str(made.path)!r}, 'ner')")
+
+
+@command(release_app, name="check")
+def check(
+    release_dir: Annotated[
+        Path, typer.Argument(help="A release folder (with manifest.json).", file_okay=False)
+    ],
+) -> None:
+    """Verify a release against its manifest: every file present, unchanged, listed.
+
+    Example:  khabar release check build/1.0.0
+    """
+    problems = check_release(release_dir)
+    for problem in problems:
+        err.print(f"error: {release_dir}: {problem}", markup=False)
+    if problems:
+        raise typer.Exit(1)
+    out.print(f"check: {release_dir} matches its manifest")
+
+
+@command()
+def export(
+    fmt: Annotated[
+        str, typer.Option("--format", help="Output format (jsonl: the interchange format).")
+    ] = "jsonl",
+    layer: Annotated[str | None, typer.Option(help="Layer name (default: the most trusted layer).")] = None,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Output file (default: stdout).")
+    ] = None,
+    project_dir: ProjectDir = None,
+) -> None:
+    """Write the corpus in the interchange format of GUIDELINES.md.
+
+    Example:  khabar export --format jsonl --layer gold -o gold.jsonl
+    """
+    if fmt != "jsonl":
+        raise KhabarError(f"unknown format {fmt!r}", hint="formats: jsonl")
+    here_project = here(project_dir)
+    if output is None:
+        for record in workflow.export_records(here_project, layer):
+            sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
+        return
+    n = workflow.export_jsonl(here_project, output, layer)
+    out.print(f"export: {n} documents written to {output}")
+
+
+@command()
+def build(project_dir: ProjectDir = None) -> None:
+    """Ingest the project's sources, pre-annotate, validate and release a snapshot into build/.
+
+    Example:  khabar build
+    """
+    result = workflow.build(here(project_dir))
+    out.print(f"ingest: {result.ingest.summary()}")
+    for problem in result.ingest.problems:
+        err.print(f"refused: {problem}", markup=False)
+    p = result.preannotate
+    out.print(f"preannotate: {p.documents} documents, {p.entities} entities, {p.events} events")
+    out.print(
+        f"validate: {result.report.documents} documents, {len(result.report.errors)} errors, "
+        f"{len(result.report.warnings)} warnings"
+    )
+    if result.release is None:
+        out.print(f"release: unchanged since the last build, already at {result.path}")
+    else:
+        _print_release(result.release)
+
+
+def version_callback(value: bool) -> None:
+    if value:
+        out.print(f"khabar {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=version_callback, is_eager=True, help="Show the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """khabar: build an annotated Arabic news corpus and publish it as versioned datasets."""
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,271 @@
+"""Ingest: articles from .txt and interchange JSON (Lines) files into the corpus.
+
+A bad file or record is reported with its file and line and skipped; the rest of the
+batch goes on, and nothing already in the corpus changes because of it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+from khabar.errors import InputError
+from khabar.interchange import check_text, derived_id, from_record
+from khabar.model import Document, Layer, Provenance
+from khabar.progress import track
+from khabar.scheme import Scheme
+from khabar.store import Store
+
+SUFFIXES = (".txt", ".jsonl", ".json")
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    where: str
+    doc: Document
+    gold: Layer | None
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    where: str
+    message: str
+    hint: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}" + (f" ({self.hint})" if self.hint else "")
+
+
+@dataclass
+class IngestReport:
+    added: list[str] = field(default_factory=list)
+    replaced: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    gold_layers: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+    def summary(self) -> str:
+        parts = [f"{len(self.added)} added", f"{self.unchanged} unchanged"]
+        if self.replaced:
+            parts.append(f"{len(self.replaced)} replaced")
+        parts.append(f"{self.gold_layers} gold layers written")
+        parts.append(f"{len(self.problems)} refused")
+        return ", ".join(parts)
+
+
+def ingest(
+    store: Store,
+    scheme: Scheme,
+    paths: Iterable[Path],
+    *,
+    replace_changed: bool = False,
+    source: str | None = None,
+) -> IngestReport:
+    """Add the articles found in ``paths`` (files or folders) to ``store``.
+
+    The same article again changes nothing. The same id with another text is refused
+    unless ``replace_changed``; its layers stay, and validation reports them as made on
+    another text. The same text under another id is refused.
+    """
+    report = IngestReport()
+    problems: list[tuple[int, Problem]] = []  # with their place in the input, to report in order
+    items = []
+    for seq, found in enumerate(read(paths, scheme, source=source)):
+        if isinstance(found, Problem):
+            problems.append((seq, found))
+        else:
+            items.append((seq, found))
+
+    known = {doc.id: doc.sha256 for doc in store.documents()}
+    by_text = {sha: doc_id for doc_id, sha in known.items()}
+    first_seen: dict[str, str] = {}
+    docs: list[Document] = []
+    golds: list[Layer] = []
+    for seq, item in items:
+        doc = item.doc
+        if doc.id in first_seen:
+            problems.append(
+                (seq, Problem(item.where, f"duplicate id {doc.id!r} (first at {first_seen[doc.id]})"))
+            )
+            continue
+        owner = by_text.get(doc.sha256)
+        if owner is not None and owner != doc.id:
+            problems.append(
+                (
+                    seq,
+                    Problem(
+                        item.where,
+                        f"the same text is already document {owner!r}",
+                        hint="ingest an article once; give it the same id to update it",
+                    ),
+                )
+            )
+            continue
+        first_seen[doc.id] = item.where
+        old_sha = known.get(doc.id)
+        if old_sha is None:
+            report.added.append(doc.id)
+        elif old_sha == doc.sha256:
+            report.unchanged += 1
+        elif replace_changed:
+            report.replaced.append(doc.id)
+        else:
+            problems.append(
+                (
+                    seq,
+                    Problem(
+                        item.where,
+                        f"document {doc.id!r} exists with a different text",
+                        hint="pass --replace to replace it; its annotations will then need review",
+                    ),
+                )
+            )
+            continue
+        by_text[doc.sha256] = doc.id
+        if old_sha != doc.sha256:
+            docs.append(doc)
+        if item.gold is not None and _gold_changed(store, item.gold, fresh=old_sha is None):
+            golds.append(item.gold)
+
+    store.put_documents(docs)
+    store.put_layers(golds)
+    report.gold_layers = len(golds)
+    report.problems = [problem for _, problem in sorted(problems, key=lambda p: p[0])]
+    return report
+
+
+def _gold_changed(store: Store, gold: Layer, *, fresh: bool) -> bool:
+    if fresh:
+        return True
+    for layer in store.layers(gold.doc_id):
+        if layer.name == gold.name:
+            return (layer.entities, layer.events, layer.text_sha256) != (
+                gold.entities,
+                gold.events,
+                gold.text_sha256,
+            )
+    return True
+
+
+def files(paths: Iterable[Path]) -> Iterator[Path | Problem]:
+    """The input files under ``paths``, folders walked in name order."""
+    for path in paths:
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in SUFFIXES)
+            if not found:
+                yield Problem(str(path), "no .txt, .jsonl or .json files in this folder")
+            yield from found
+        elif not path.exists():
+            yield Problem(str(path), "no such file or folder")
+        elif path.suffix not in SUFFIXES:
+            yield Problem(
+                str(path),
+                f"unknown file type {path.suffix!r}",
+                hint="ingest takes .txt articles and .jsonl or .json interchange files",
+            )
+        else:
+            yield path
+
+
+def read(paths: Iterable[Path], scheme: Scheme, *, source: str | None = None) -> Iterator[Item | Problem]:
+    """Documents (and gold layers) read from ``paths``; problems instead of exceptions."""
+    created = datetime.now(UTC).isoformat(timespec="seconds")
+    found = list(files(paths))
+    for path in track(found, "Reading articles"):
+        if isinstance(path, Problem):
+            yield path
+            continue
+        provenance = Provenance(producer=f"import:{path.name}", created=created)
+        if path.suffix == ".txt":
+            yield from _read_txt(path, source)
+        elif path.suffix == ".jsonl":
+            yield from _read_jsonl(path, scheme, provenance, source)
+        else:
+            yield from _read_json(path, scheme, provenance, source)
+
+
+def _read_txt(path: Path, source: str | None) -> Iterator[Item | Problem]:
+    try:
+        raw = _decode(path.read_bytes())
+        text = check_text(raw)
+    except InputError as err:
+        yield Problem(str(path), err.message, err.hint)
+        return
+    except OSError as err:
+        yield Problem(str(path), f"cannot read the file ({err.strerror})")
+        return
+    yield Item(str(path), Document(id=derived_id(text), text=text, source=source), None)
+
+
+def _read_jsonl(
+    path: Path, scheme: Scheme, provenance: Provenance, source: str | None
+) -> Iterator[Item | Problem]:
+    try:
+        handle = path.open("rb")
+    except OSError as err:
+        yield Problem(str(path), f"cannot read the file ({err.strerror})")
+        return
+    with handle:
+        for number, line in enumerate(handle, start=1):
+            where = f"{path}:{number}"
+            if number == 1 and line.startswith(b"\xef\xbb\xbf"):
+                line = line[3:]
+            if not line.strip():
+                continue
+            try:
+                obj = _parse_json(_decode(line))
+            except InputError as err:
+                yield Problem(where, err.message, err.hint)
+                continue
+            yield _item(where, obj, scheme, provenance, source)
+
+
+def _read_json(
+    path: Path, scheme: Scheme, provenance: Provenance, source: str | None
+) -> Iterator[Item | Problem]:
+    try:
+        obj = _parse_json(_decode(path.read_bytes()))
+    except InputError as err:
+        yield Problem(str(path), err.message, err.hint)
+        return
+    except OSError as err:
+        yield Problem(str(path), f"cannot read the file ({err.strerror})")
+        return
+    records = obj if isinstance(obj, list) else [obj]
+    for i, record in enumerate(records):
+        where = f"{path}[{i}]" if isinstance(obj, list) else str(path)
+        yield _item(where, record, scheme, provenance, source)
+
+
+def _item(
+    where: str, obj: object, scheme: Scheme, provenance: Provenance, source: str | None
+) -> Item | Problem:
+    try:
+        doc, gold = from_record(obj, scheme, provenance=provenance)
+    except InputError as err:
+        return Problem(where, err.message, err.hint)
+    if doc.source is None and source is not None:
+        doc = replace(doc, source=source)
+    return Item(where, doc, gold)
+
+
+def _decode(raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise InputError(
+            f"not UTF-8 (byte 0x{raw[err.start]:02x} at byte offset {err.start})",
+            hint="convert the file to UTF-8, for example with iconv -f WINDOWS-1256 -t UTF-8",
+        ) from err
+
+
+def _parse_json(text: str) -> object:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as err:
+        raise InputError(f"not valid JSON ({err.msg} at column {err.colno})") from err
+    except RecursionError as err:
+        raise InputError("JSON nested too deeply") from err

@@ -1,0 +1,134 @@
+"""The corpus model: documents and the annotation layers made on them.
+
+Standard library only. Every offset is a Python ``str`` index into ``Document.text``,
+end exclusive. Records check their own cheap invariants; rules that need the text, the
+scheme or other records live in ``khabar.validate``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+#: Layer kinds, from the least to the most trusted.
+LAYER_KINDS = ("pre", "review", "gold", "adjudicated")
+
+
+def text_sha256(text: str) -> str:
+    """The hex sha256 of a canonical text, stored with every layer made on it."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """An article. ``text`` is canonical (see ``khabar.text.canonical``) and never changes."""
+
+    id: str
+    text: str
+    title: str | None = None
+    url: str | None = None
+    published: str | None = None
+    source: str | None = None
+
+    @property
+    def sha256(self) -> str:
+        return text_sha256(self.text)
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """An entity mention or an event trigger: ``text`` is ``document.text[start:end]``.
+
+    ``text`` is kept with the offsets so that a shifted span is caught, not silently
+    relabelled; ``khabar.validate`` checks it. ``score`` and ``rule`` say how sure a
+    pre-annotator was and which rule or list produced the span; human layers leave them
+    empty.
+    """
+
+    start: int
+    end: int
+    label: str
+    text: str
+    score: float | None = None
+    rule: str | None = None
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.start < self.end:
+            raise ValueError(f"span {self.label} has bad offsets {self.start}:{self.end}")
+
+    @property
+    def key(self) -> tuple[int, int]:
+        return (self.start, self.end)
+
+
+@dataclass(frozen=True, slots=True)
+class Argument:
+    """A role filled by the entity span with the same offsets."""
+
+    role: str
+    start: int
+    end: int
+
+    @property
+    def key(self) -> tuple[int, int]:
+        return (self.start, self.end)
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """An event: its trigger span is labelled with the event type."""
+
+    trigger: Span
+    realis: str
+    arguments: tuple[Argument, ...] = ()
+
+    @property
+    def type(self) -> str:
+        return self.trigger.label
+
+
+@dataclass(frozen=True, slots=True)
+class Provenance:
+    """Who made a layer and when.
+
+    ``producer`` names a pre-annotator (with ``version``) or an annotator; ``task`` is
+    the Label Studio task and ``annotation`` the annotation id a review came from.
+    """
+
+    producer: str
+    version: str | None = None
+    created: str | None = None
+    task: int | None = None
+    annotation: int | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Layer:
+    """One set of annotations on one document, made by one producer.
+
+    ``name`` is unique per document (``pre``, ``gold``, ``review:<annotator>``, ...);
+    ``text_sha256`` is the hash of the text the offsets point into, so a layer made on
+    another text is detected instead of silently shifting.
+    """
+
+    doc_id: str
+    name: str
+    kind: str
+    text_sha256: str
+    provenance: Provenance
+    entities: tuple[Span, ...] = ()
+    events: tuple[Event, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.kind not in LAYER_KINDS:
+            raise ValueError(f"layer {self.name}: kind {self.kind!r} is not one of {LAYER_KINDS}")
+
+
+def best_layer(layers: list[Layer]) -> Layer | None:
+    """The layer a release publishes: the most trusted kind, the newest among equals."""
+    if not layers:
+        return None
+    return max(
+        layers, key=lambda layer: (LAYER_KINDS.index(layer.kind), layer.provenance.created or "", layer.name)
+    )

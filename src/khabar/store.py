@@ -1,0 +1,273 @@
+"""The on-disk corpus: documents and annotation layers as sharded JSON Lines.
+
+A document lives in ``corpus/<shard>.jsonl`` and its layers in
+``annotations/<shard>.jsonl``, where the shard is the first two hex digits of the
+sha1 of its id. Lines are sorted, one record per line, so git diffs stay small and a
+document is found by reading one shard. Every write replaces a whole shard atomically
+(temporary file, fsync, rename): a crash leaves the old shard or the new one, never half.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from khabar.errors import ProjectError
+from khabar.model import Argument, Document, Event, Layer, Provenance, Span
+
+SHARD_DIGITS = 2
+
+
+def _file_mode() -> int:
+    # mkstemp creates 0600 files; give written files the mode open() would (0666 & ~umask)
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+FILE_MODE = _file_mode()
+
+
+def shard_of(doc_id: str) -> str:
+    return hashlib.sha1(doc_id.encode("utf-8")).hexdigest()[:SHARD_DIGITS]
+
+
+def atomic_write(path: Path, data: bytes | str) -> None:
+    """Write ``data`` to ``path`` so that readers see the old file or the new one, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        os.fchmod(fd, FILE_MODE)
+        with os.fdopen(fd, "wb") as out:
+            out.write(raw)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+def dumps(record: dict[str, Any]) -> str:
+    """One JSON line: UTF-8 text as is (Arabic stays readable in diffs), no spaces."""
+    return json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+
+
+# --- records <-> model ----------------------------------------------------------------
+
+
+def document_record(doc: Document) -> dict[str, Any]:
+    record: dict[str, Any] = {"id": doc.id, "sha256": doc.sha256}
+    for key in ("title", "url", "published", "source"):
+        value = getattr(doc, key)
+        if value is not None:
+            record[key] = value
+    record["text"] = doc.text
+    return record
+
+
+def document_from_record(record: dict[str, Any]) -> Document:
+    return Document(
+        id=record["id"],
+        text=record["text"],
+        title=record.get("title"),
+        url=record.get("url"),
+        published=record.get("published"),
+        source=record.get("source"),
+    )
+
+
+def span_record(span: Span) -> dict[str, Any]:
+    record: dict[str, Any] = {"start": span.start, "end": span.end, "label": span.label, "text": span.text}
+    if span.score is not None:
+        record["score"] = span.score
+    if span.rule is not None:
+        record["rule"] = span.rule
+    return record
+
+
+def span_from_record(record: dict[str, Any], label: str | None = None) -> Span:
+    return Span(
+        start=record["start"],
+        end=record["end"],
+        label=label if label is not None else record["label"],
+        text=record["text"],
+        score=record.get("score"),
+        rule=record.get("rule"),
+    )
+
+
+def event_record(event: Event) -> dict[str, Any]:
+    trigger = span_record(event.trigger)
+    del trigger["label"]
+    return {
+        "type": event.type,
+        "realis": event.realis,
+        "trigger": trigger,
+        "arguments": [{"role": a.role, "start": a.start, "end": a.end} for a in event.arguments],
+    }
+
+
+def event_from_record(record: dict[str, Any]) -> Event:
+    return Event(
+        trigger=span_from_record(record["trigger"], label=record["type"]),
+        realis=record["realis"],
+        arguments=tuple(Argument(a["role"], a["start"], a["end"]) for a in record.get("arguments", ())),
+    )
+
+
+def layer_record(layer: Layer) -> dict[str, Any]:
+    provenance = {k: v for k, v in _provenance_items(layer.provenance) if v is not None}
+    return {
+        "doc_id": layer.doc_id,
+        "name": layer.name,
+        "kind": layer.kind,
+        "text_sha256": layer.text_sha256,
+        "provenance": provenance,
+        "entities": [span_record(s) for s in layer.entities],
+        "events": [event_record(e) for e in layer.events],
+    }
+
+
+def _provenance_items(p: Provenance) -> Iterator[tuple[str, Any]]:
+    for key in Provenance.__slots__:
+        yield key, getattr(p, key)
+
+
+def layer_from_record(record: dict[str, Any]) -> Layer:
+    return Layer(
+        doc_id=record["doc_id"],
+        name=record["name"],
+        kind=record["kind"],
+        text_sha256=record["text_sha256"],
+        provenance=Provenance(**record["provenance"]),
+        entities=tuple(span_from_record(s) for s in record["entities"]),
+        events=tuple(event_from_record(e) for e in record["events"]),
+    )
+
+
+# --- the store ------------------------------------------------------------------------
+
+
+class Store:
+    """Documents under ``corpus_dir``, their layers under ``annotations_dir``."""
+
+    def __init__(self, corpus_dir: Path, annotations_dir: Path) -> None:
+        self.corpus_dir = corpus_dir
+        self.annotations_dir = annotations_dir
+
+    # reading
+
+    def shards(self) -> list[str]:
+        """Shards that hold documents, in order."""
+        return sorted(p.stem for p in self.corpus_dir.glob("*.jsonl"))
+
+    def documents(self) -> Iterator[Document]:
+        for shard in self.shards():
+            yield from self.shard_documents(shard)
+
+    def shard_documents(self, shard: str) -> Iterator[Document]:
+        for record in _read_lines(self.corpus_dir / f"{shard}.jsonl"):
+            yield document_from_record(record)
+
+    def shard_layers(self, shard: str) -> dict[str, list[Layer]]:
+        """The layers of one shard, by document id."""
+        by_doc: dict[str, list[Layer]] = defaultdict(list)
+        for record in _read_lines(self.annotations_dir / f"{shard}.jsonl"):
+            layer = layer_from_record(record)
+            by_doc[layer.doc_id].append(layer)
+        return by_doc
+
+    def items(self) -> Iterator[tuple[Document, list[Layer]]]:
+        """Every document with its layers, one shard in memory at a time."""
+        for shard in self.shards():
+            layers = self.shard_layers(shard)
+            for doc in self.shard_documents(shard):
+                yield doc, layers.get(doc.id, [])
+
+    def document(self, doc_id: str) -> Document | None:
+        for doc in self.shard_documents(shard_of(doc_id)):
+            if doc.id == doc_id:
+                return doc
+        return None
+
+    def layers(self, doc_id: str) -> list[Layer]:
+        return self.shard_layers(shard_of(doc_id)).get(doc_id, [])
+
+    def count(self) -> int:
+        return sum(1 for shard in self.shards() for _ in _raw_lines(self.corpus_dir / f"{shard}.jsonl"))
+
+    # writing
+
+    def put_documents(self, docs: Iterable[Document]) -> None:
+        """Add or replace documents (by id)."""
+        _upsert(self.corpus_dir, ((d.id, d.id, document_record(d)) for d in docs), key=lambda r: r["id"])
+
+    def put_layers(self, layers: Iterable[Layer]) -> None:
+        """Add or replace layers (by document id and layer name)."""
+        _upsert(
+            self.annotations_dir,
+            ((layer.doc_id, (layer.doc_id, layer.name), layer_record(layer)) for layer in layers),
+            key=lambda r: (r["doc_id"], r["name"]),
+        )
+
+    def delete_layers(self, keys: Iterable[tuple[str, str]]) -> None:
+        """Remove layers by (document id, layer name)."""
+        by_shard: dict[str, set[tuple[str, str]]] = defaultdict(set)
+        for doc_id, name in keys:
+            by_shard[shard_of(doc_id)].add((doc_id, name))
+        for shard, drop in by_shard.items():
+            path = self.annotations_dir / f"{shard}.jsonl"
+            kept = [r for r in _read_lines(path) if (r["doc_id"], r["name"]) not in drop]
+            _write_shard(path, kept, key=lambda r: (r["doc_id"], r["name"]))
+
+
+def _raw_lines(path: Path) -> Iterator[str]:
+    if not path.exists():
+        return
+    with path.open(encoding="utf-8") as lines:
+        for line in lines:
+            if line.strip():
+                yield line
+
+
+def _read_lines(path: Path) -> Iterator[dict[str, Any]]:
+    for number, line in enumerate(_raw_lines(path), start=1):
+        try:
+            yield json.loads(line)
+        except json.JSONDecodeError as err:
+            raise ProjectError(
+                f"{path}:{number}: the store holds a broken line ({err.msg})",
+                hint="restore the file from git; khabar writes shards atomically",
+            ) from err
+
+
+def _upsert(root: Path, items: Iterable[tuple[str, Any, dict[str, Any]]], key: Any) -> None:
+    by_shard: dict[str, dict[Any, dict[str, Any]]] = defaultdict(dict)
+    for doc_id, item_key, record in items:
+        by_shard[shard_of(doc_id)][item_key] = record
+    for shard, new in sorted(by_shard.items()):
+        path = root / f"{shard}.jsonl"
+        records = {key(r): r for r in _read_lines(path)}
+        records.update(new)
+        _write_shard(path, records.values(), key=key)
+
+
+def _write_shard(path: Path, records: Iterable[dict[str, Any]], key: Any) -> None:
+    lines = sorted(records, key=key)
+    if not lines:
+        path.unlink(missing_ok=True)
+        return
+    atomic_write(path, "".join(dumps(r) + "\n" for r in lines))

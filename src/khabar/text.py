@@ -1,0 +1,207 @@
+"""Canonical text, sentences and tokens with offsets, and the analysis view for matching.
+
+The canonical text is fixed at ingest: Unicode NFC, newlines as ``\\n``, surrounding white
+space stripped, nothing else. Normalisation for matching (tashkeel, tatweel, hamza forms,
+alif maqsura, taa marbuta, digits, invisible marks) happens on :class:`Analysis`, a
+separate view that maps every position back to the canonical text, because pyarabic's
+strip functions delete characters and must never touch the stored text.
+
+This is the only module that imports pyarabic.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from array import array
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from pyarabic import araby
+
+# --- canonical text -------------------------------------------------------------------
+
+
+def canonical(raw: str) -> str:
+    """The canonical form of an article: NFC, ``\\n`` newlines, no surrounding space."""
+    text = raw.replace("\r\n", "\n").replace("\r", "\n")
+    return unicodedata.normalize("NFC", text).strip()
+
+
+def canonical_offsets(raw: str) -> tuple[str, list[int]] | None:
+    """The canonical text and, for each position 0..len(raw) of ``raw``, its position there.
+
+    Spans given on a raw text move with it. Positions inside a ``\\r\\n`` pair or inside a
+    base letter and its combining marks map to the start of that unit. Returns ``None``
+    in the rare case where NFC composes across units (Hangul jamo, for instance), so the
+    caller can ask for NFC input instead of guessing.
+    """
+    pieces: list[str] = []
+    where = [0] * (len(raw) + 1)
+    pos = i = 0
+    n = len(raw)
+    while i < n:
+        j = i + 1
+        if raw[i] == "\r":
+            piece = "\n"
+            if j < n and raw[j] == "\n":
+                j += 1
+        else:
+            while j < n and unicodedata.combining(raw[j]):
+                j += 1
+            piece = unicodedata.normalize("NFC", raw[i:j])
+        for k in range(i, j):
+            where[k] = pos
+        pieces.append(piece)
+        pos += len(piece)
+        i = j
+    where[n] = pos
+    joined = "".join(pieces)
+    if not unicodedata.is_normalized("NFC", joined):
+        return None
+    text = joined.strip()
+    lead = len(joined) - len(joined.lstrip())
+    return text, [min(max(w - lead, 0), len(text)) for w in where]
+
+
+# --- sentences and tokens -------------------------------------------------------------
+
+_CLOSERS = "»\"”'’)]"
+_SENTENCE_END = re.compile(rf"[.!?؟…]+[{re.escape(_CLOSERS)}]*(?=\s|$)|\n")
+# Combining marks that belong to the word before them (tashkeel, Quranic marks, dagger alef).
+_MARKS = "\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06dc\u06df-\u06e8\u06ea-\u06ed"
+_TOKEN = re.compile(rf"\d+(?:[.,٫٬]\d+)+|[\w{_MARKS}\u200c\u200d]+|\S")
+
+
+def sentences(text: str) -> list[tuple[int, int]]:
+    """Sentence spans: a line is split after . ! ? ؟ … (with closing quotes) before a space.
+
+    Headlines without a final full stop end at their line; the Arabic comma never ends
+    a sentence. Spans carry no surrounding white space.
+    """
+    spans = []
+    start = 0
+    for match in _SENTENCE_END.finditer(text):
+        spans.append((start, match.end()))
+        start = match.end()
+    spans.append((start, len(text)))
+    out = []
+    for a, b in spans:
+        while a < b and text[a].isspace():
+            a += 1
+        while b > a and text[b - 1].isspace():
+            b -= 1
+        if a < b:
+            out.append((a, b))
+    return out
+
+
+def tokens(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """Token spans in ``text[start:end]``: words with their marks, numbers, single symbols."""
+    return [m.span() for m in _TOKEN.finditer(text, start, len(text) if end is None else end)]
+
+
+# --- the analysis view ----------------------------------------------------------------
+
+# Marks that belong to the letter before them: a span keeps those after its last letter.
+_WORD_MARKS = (
+    set(araby.TASHKEEL)
+    | {araby.TATWEEL, araby.MINI_ALEF, araby.HAMZA_ABOVE, araby.HAMZA_BELOW, araby.MADDA_ABOVE}
+    | {chr(c) for c in range(0x064B, 0x0660)}
+    | {chr(c) for c in range(0x0610, 0x061B)}
+    | {chr(c) for c in range(0x06D6, 0x06EE)}
+)
+# Zero-width and bidi marks: invisible, but they would break matches.
+INVISIBLE = frozenset(
+    "\u061c\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\ufeff"
+)
+_DROP = _WORD_MARKS | INVISIBLE
+_ONE_TO_ONE = {
+    araby.ALEF_HAMZA_ABOVE: araby.ALEF,
+    araby.ALEF_HAMZA_BELOW: araby.ALEF,
+    araby.ALEF_MADDA: araby.ALEF,
+    araby.ALEF_WASLA: araby.ALEF,
+    araby.ALEF_MAKSURA: araby.YEH,
+    araby.TEH_MARBUTA: araby.HEH,
+    araby.WAW_HAMZA: araby.WAW,
+    araby.YEH_HAMZA: araby.YEH,
+    "\u06a9": "\u0643",  # Persian keheh -> kaf
+    "\u06cc": araby.YEH,  # Persian yeh
+    **{chr(0x0660 + d): str(d) for d in range(10)},  # Arabic-Indic digits
+    **{chr(0x06F0 + d): str(d) for d in range(10)},  # extended (Persian) digits
+    **{chr(c): chr(c + 32) for c in range(ord("A"), ord("Z") + 1)},
+}
+_TABLE = str.maketrans(_ONE_TO_ONE)
+_SLOW = re.compile("[" + "".join(sorted(_DROP)) + "\ufb50-\ufdff\ufe70-\ufefe]")
+
+
+def _is_presentation_form(ch: str) -> bool:
+    return "\ufb50" <= ch <= "\ufdff" or "\ufe70" <= ch <= "\ufefe"
+
+
+def normalize(text: str) -> str:
+    """The matching form of a string (what :class:`Analysis` holds), without the map."""
+    return Analysis.of(text).norm
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    """A normalised view of a canonical text, for matching.
+
+    ``norm`` drops tashkeel, tatweel, dagger alif and invisible marks, unifies hamza
+    forms, alif maqsura, taa marbuta, Persian letters and digits, lower-cases Latin
+    letters and expands presentation-form ligatures. ``index[i]`` is the canonical
+    position of ``norm[i]``; ``None`` means the two line up one to one.
+    """
+
+    text: str
+    norm: str
+    index: array[int] | None
+
+    @classmethod
+    def of(cls, text: str) -> Analysis:
+        if not _SLOW.search(text):
+            return cls(text, text.translate(_TABLE), None)
+        out: list[str] = []
+        index = array("i")
+        for pos, ch in enumerate(text):
+            if ch in _DROP:
+                continue
+            if _is_presentation_form(ch):
+                for part in unicodedata.normalize("NFKC", ch):
+                    if part not in _DROP:
+                        out.append(part)
+                        index.append(pos)
+                continue
+            out.append(ch)
+            index.append(pos)
+        return cls(text, "".join(out).translate(_TABLE), index)
+
+    def start(self, i: int) -> int:
+        """Canonical position of norm position ``i`` (a span start)."""
+        if self.index is None:
+            return i
+        return self.index[i] if i < len(self.index) else len(self.text)
+
+    def end(self, i: int) -> int:
+        """Canonical end of a span ending at norm position ``i`` (exclusive).
+
+        Marks that follow the last letter (tashkeel, tatweel) stay inside the span, as a
+        reader would select the whole written word.
+        """
+        if self.index is None:
+            return i
+        if i == 0:
+            return 0
+        pos = self.index[i - 1] + 1
+        while pos < len(self.text) and self.text[pos] in _WORD_MARKS:
+            pos += 1
+        return pos
+
+    def words(self) -> Iterator[tuple[int, int]]:
+        """Word spans in ``norm`` (letters and digits)."""
+        for match in _WORD.finditer(self.norm):
+            yield match.span()
+
+
+_WORD = re.compile(r"\w+")

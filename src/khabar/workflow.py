@@ -1,0 +1,198 @@
+"""The stages applied to a project: what each CLI command does, as library functions.
+
+Each function takes a :class:`~khabar.project.Project` and returns a result object;
+the CLI only parses arguments and prints. ``build`` chains the stages for a corpus.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from khabar import __version__, gazetteer, preannotate, release
+from khabar.errors import KhabarError, ReleaseError
+from khabar.ingest import IngestReport, ingest
+from khabar.interchange import to_record
+from khabar.model import Layer, best_layer
+from khabar.progress import track
+from khabar.project import Project
+from khabar.store import atomic_write, dumps
+from khabar.validate import Report, validate
+
+
+def ingest_paths(
+    project: Project, paths: Iterable[Path], *, replace: bool = False, source: str | None = None
+) -> IngestReport:
+    return ingest(project.store(), project.scheme(), paths, replace_changed=replace, source=source)
+
+
+@dataclass(frozen=True, slots=True)
+class PreannotateResult:
+    documents: int
+    written: int
+    entities: int
+    events: int
+
+
+def load_gazetteer(project: Project) -> gazetteer.Gazetteer:
+    return gazetteer.load(project.scheme().entity_labels, project.root / "gazetteers")
+
+
+def preannotate_corpus(project: Project, *, ids: set[str] | None = None) -> PreannotateResult:
+    """Write the ``pre`` layer of every document (or of ``ids``); unchanged layers stay as they are."""
+    store = project.store()
+    names = load_gazetteer(project)
+    created = datetime.now(UTC).isoformat(timespec="seconds")
+    total = store.count()
+    documents = written = entities = events = 0
+    batch: list[Layer] = []
+    for doc, layers in track(store.items(), "Pre-annotating", total=total):
+        if ids is not None and doc.id not in ids:
+            continue
+        documents += 1
+        layer = preannotate.run(doc, names, created=created)
+        entities += len(layer.entities)
+        events += len(layer.events)
+        old = next((x for x in layers if x.name == layer.name), None)
+        if old is None or (old.entities, old.events, old.text_sha256, old.provenance.version) != (
+            layer.entities,
+            layer.events,
+            layer.text_sha256,
+            layer.provenance.version,
+        ):
+            batch.append(layer)
+        if len(batch) >= 5000:
+            store.put_layers(batch)
+            written += len(batch)
+            batch = []
+    store.put_layers(batch)
+    written += len(batch)
+    if ids is not None and documents < len(ids):
+        missing = sorted(ids - {d.id for d in store.documents()})
+        raise KhabarError(f"no such document: {', '.join(missing[:5])}", hint="`khabar export` lists the ids")
+    return PreannotateResult(documents, written, entities, events)
+
+
+def validate_corpus(project: Project) -> Report:
+    store = project.store()
+    return validate(track(store.items(), "Validating", total=store.count()), project.scheme())
+
+
+def corpus_commit(root: Path) -> tuple[str | None, bool]:
+    """The git commit of the project and whether its corpus differs from it (dirty)."""
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        status = subprocess.run(
+            ["git", "status", "--porcelain", "--", "corpus", "annotations", "schemas"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return None, False
+    return head, bool(status.strip())
+
+
+def release_corpus(
+    project: Project,
+    version: str,
+    *,
+    out: Path | None = None,
+    allow_unreviewed: bool = False,
+    allow_dirty: bool = False,
+) -> release.Release:
+    commit, dirty = corpus_commit(project.root)
+    if dirty and not allow_dirty:
+        raise ReleaseError(
+            "corpus/, annotations/ or schemas/ has uncommitted changes",
+            hint="commit them so the release records its corpus, or pass --allow-dirty",
+        )
+    info = release.ReleaseInfo(
+        name=project.name,
+        version=version,
+        license=str(project.setting("project", "license", "CC-BY-4.0")),
+        language=str(project.setting("project", "language", "ar")),
+        description=str(project.setting("project", "description", "")),
+    )
+    store = project.store()
+    return release.build(
+        store.items,
+        project.scheme(),
+        out or project.build_dir,
+        info,
+        percentages=project.splits(),
+        allow_unreviewed=allow_unreviewed,
+        corpus_commit=f"{commit}{'+dirty' if dirty else ''}" if commit else None,
+    )
+
+
+def export_records(project: Project, layer_name: str | None = None) -> Iterator[dict[str, object]]:
+    """Interchange records of every document, with ``layer_name`` or the best layer."""
+    for doc, layers in project.store().items():
+        if layer_name is None:
+            layer = best_layer(layers)
+        else:
+            layer = next((x for x in layers if x.name == layer_name), None)
+        yield to_record(doc, layer)
+
+
+def export_jsonl(project: Project, out: Path, layer_name: str | None = None) -> int:
+    lines = [dumps(r) + "\n" for r in export_records(project, layer_name)]
+    atomic_write(out, "".join(lines))
+    return len(lines)
+
+
+def snapshot_version(project: Project) -> str:
+    """A version named after the content it is built from: corpus, annotations, scheme, tool."""
+    digest = hashlib.sha256(__version__.encode())
+    for folder in (project.corpus_dir, project.annotations_dir, project.schemas_dir):
+        for path in sorted(folder.rglob("*")) if folder.exists() else []:
+            if path.is_file():
+                digest.update(str(path.relative_to(project.root)).encode() + b"\0" + path.read_bytes())
+    digest.update(json.dumps(project.config, sort_keys=True).encode())
+    return f"snapshot-{digest.hexdigest()[:12]}"
+
+
+@dataclass(frozen=True, slots=True)
+class BuildResult:
+    ingest: IngestReport
+    preannotate: PreannotateResult
+    report: Report
+    release: release.Release | None
+    path: Path
+
+
+def build(project: Project) -> BuildResult:
+    """Ingest the project's sources, pre-annotate, validate and release a snapshot into build/.
+
+    The snapshot's version is a hash of its inputs: building an unchanged corpus again
+    finds the release already there and checks it instead of writing it twice.
+    """
+    ingested = ingest_paths(project, project.sources())
+    drafted = preannotate_corpus(project)
+    report = validate_corpus(project)
+    if not report.ok:
+        raise KhabarError(
+            f"the corpus does not validate ({len(report.errors)} errors; the first: {report.errors[0]})",
+            hint="run `khabar validate` for the full list",
+        )
+    version = snapshot_version(project)
+    target = project.build_dir / version
+    if target.exists():
+        problems = release.check(target)
+        if problems:
+            raise ReleaseError(
+                f"{target} exists but does not match its manifest: {problems[0]}",
+                hint=f"delete {target} and build again",
+            )
+        return BuildResult(ingested, drafted, report, None, target)
+    made = release_corpus(project, version, allow_unreviewed=True, allow_dirty=True)
+    return BuildResult(ingested, drafted, report, made, made.path)

@@ -1,0 +1,169 @@
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from conftest import Record, write_jsonl
+from khabar.project import Project
+from khabar.workflow import export_records, ingest_paths
+
+
+def corpus_bytes(made: Project) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(made.root)): p.read_bytes()
+        for folder in (made.corpus_dir, made.annotations_dir)
+        for p in sorted(folder.rglob("*"))
+    }
+
+
+def test_txt_articles_get_canonical_text_and_an_id_from_their_content(
+    tmp_path: Path, new_project: Callable[..., Project]
+) -> None:
+    made = new_project()
+    article = tmp_path / "a.txt"
+    article.write_bytes("\ufeff  أمريكا تهدد روسيا\r\nبعقوبات  \r\n".encode())
+    report = ingest_paths(made, [article], source="test")
+    assert report.added and not report.problems
+    doc = made.store().document(report.added[0])
+    assert doc is not None
+    assert doc.text == "أمريكا تهدد روسيا\nبعقوبات"
+    assert doc.id.startswith("doc-") and doc.source == "test"
+
+
+def test_jsonl_with_gold_spans_is_ingested_and_exported_unchanged(
+    tmp_path: Path, new_project: Callable[..., Project], seed_record: Record
+) -> None:
+    made = new_project()
+    report = ingest_paths(made, [write_jsonl(tmp_path / "gold.jsonl", [seed_record])])
+    assert report.added == ["seed-0001"] and report.gold_layers == 1
+    (exported,) = export_records(made, "gold")
+    assert exported == seed_record
+
+
+def test_folders_are_walked_and_json_files_accepted(
+    tmp_path: Path, new_project: Callable[..., Project], paragraph_records: list[Record]
+) -> None:
+    made = new_project()
+    folder = tmp_path / "in" / "deep"
+    folder.mkdir(parents=True)
+    write_jsonl(folder / "a.jsonl", paragraph_records[:3])
+    (folder / "b.json").write_text(json.dumps(paragraph_records[3:5], ensure_ascii=False), encoding="utf-8")
+    (folder / "c.txt").write_text("خبر قصير عن لبنان.", encoding="utf-8")
+    report = ingest_paths(made, [tmp_path / "in"])
+    assert len(report.added) == 6 and not report.problems
+
+
+def test_ingesting_the_same_articles_again_changes_nothing(
+    tmp_path: Path, new_project: Callable[..., Project], paragraph_records: list[Record]
+) -> None:
+    made = new_project()
+    source = write_jsonl(tmp_path / "p.jsonl", paragraph_records)
+    ingest_paths(made, [source])
+    before = corpus_bytes(made)
+    again = ingest_paths(made, [source])
+    assert again.unchanged == len(paragraph_records) and not again.added and again.gold_layers == 0
+    assert corpus_bytes(made) == before
+
+
+def test_crlf_text_moves_its_spans_onto_the_canonical_text(
+    tmp_path: Path, new_project: Callable[..., Project]
+) -> None:
+    made = new_project()
+    text = "عنوان\r\nقال بوتين"
+    record = {
+        "id": "crlf",
+        "text": text,
+        "entities": [{"start": 11, "end": 16, "label": "PER", "text": "بوتين"}],
+        "events": [],
+    }
+    ingest_paths(made, [write_jsonl(tmp_path / "c.jsonl", [record])])
+    (exported,) = export_records(made)
+    assert exported["text"] == "عنوان\nقال بوتين"
+    assert exported["entities"] == [{"start": 10, "end": 15, "label": "PER", "text": "بوتين"}]
+
+
+def test_a_changed_text_under_the_same_id_is_refused_unless_replace(
+    tmp_path: Path, new_project: Callable[..., Project]
+) -> None:
+    made = new_project()
+    ingest_paths(made, [write_jsonl(tmp_path / "a.jsonl", [{"id": "x1", "text": "نص أول"}])])
+    changed = write_jsonl(tmp_path / "b.jsonl", [{"id": "x1", "text": "نص ثان"}])
+    refused = ingest_paths(made, [changed])
+    assert [str(p) for p in refused.problems] == [
+        f"{changed}:1: document 'x1' exists with a different text "
+        "(pass --replace to replace it; its annotations will then need review)"
+    ]
+    assert made.store().document("x1").text == "نص أول"  # type: ignore[union-attr]
+    replaced = ingest_paths(made, [changed], replace=True)
+    assert replaced.replaced == ["x1"]
+    assert made.store().document("x1").text == "نص ثان"  # type: ignore[union-attr]
+
+
+def test_bad_input_is_reported_by_file_and_line_and_the_rest_goes_in(
+    tmp_path: Path, new_project: Callable[..., Project], seed_record: Record
+) -> None:
+    made = new_project()
+    ingest_paths(made, [write_jsonl(tmp_path / "first.jsonl", [{"id": "kept", "text": "خبر محفوظ"}])])
+    kept = made.store().document("kept")
+    outside = {
+        **seed_record,
+        "id": "outside",
+        "entities": [{"start": 5000, "end": 5005, "label": "GPE", "text": "روسيا"}],
+    }
+    shifted = {
+        **seed_record,
+        "id": "shifted",
+        "entities": [{"start": 25, "end": 33, "label": "GPE", "text": "أوكرانيا"}],
+    }
+    unknown = {
+        **seed_record,
+        "id": "unknown-label",
+        "entities": [{"start": 24, "end": 32, "label": "COUNTRY", "text": "أوكرانيا"}],
+    }
+    lines = [
+        json.dumps({"id": "good-1", "text": "خبر جيد"}, ensure_ascii=False),
+        '{"id": "broken", "text": ',
+        json.dumps({"id": "good-1", "text": "نص آخر"}, ensure_ascii=False),
+        json.dumps({"id": "a/b", "text": "مسار"}, ensure_ascii=False),
+        json.dumps({"id": "..", "text": "مسار"}, ensure_ascii=False),
+        json.dumps({"id": "empty", "text": "  \n "}, ensure_ascii=False),
+        json.dumps(outside, ensure_ascii=False),
+        json.dumps(shifted, ensure_ascii=False),
+        json.dumps(unknown, ensure_ascii=False),
+        json.dumps({"id": "good-2", "text": "خبر جيد آخر"}, ensure_ascii=False),
+    ]
+    batch = tmp_path / "batch.jsonl"
+    batch.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    latin1 = tmp_path / "latin1.txt"
+    latin1.write_bytes("caf\xe9".encode("latin-1"))
+    report = ingest_paths(made, [batch, latin1, tmp_path / "missing.txt"])
+    messages = [str(p) for p in report.problems]
+    expected = [
+        f"{batch}:2: not valid JSON",
+        f"{batch}:3: duplicate id 'good-1' (first at {batch}:1)",
+        f"{batch}:4: id 'a/b' is not allowed",
+        f"{batch}:5: id '..' is not allowed",
+        f"{batch}:6: the article is empty",
+        f"{batch}:7: entity 0 (5000:5005): offsets outside the text",
+        f"{batch}:8: entity 0 (25:33): text is 'أوكرانيا' but the article has 'وكرانيا،'",
+        f"{batch}:9: entity 0 (24:32): label 'COUNTRY' is not in the scheme",
+        f"{latin1}: not UTF-8 (byte 0xe9 at byte offset 3)",
+        f"{tmp_path / 'missing.txt'}: no such file or folder",
+    ]
+    assert len(messages) == len(expected)
+    for message, start in zip(messages, expected, strict=True):
+        assert message.startswith(start), message
+        assert "\n" not in message
+    assert sorted(report.added) == ["good-1", "good-2"]
+    assert made.store().document("kept") == kept
+    assert made.store().count() == 3
+
+
+def test_the_same_text_under_another_id_is_refused(
+    tmp_path: Path, new_project: Callable[..., Project]
+) -> None:
+    made = new_project()
+    ingest_paths(made, [write_jsonl(tmp_path / "a.jsonl", [{"id": "one", "text": "خبر"}])])
+    report = ingest_paths(made, [write_jsonl(tmp_path / "b.jsonl", [{"id": "two", "text": "خبر"}])])
+    assert "the same text is already document 'one'" in str(report.problems[0])

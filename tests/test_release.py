@@ -1,0 +1,187 @@
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import datasets
+import pytest
+
+from conftest import Record
+from khabar.conllu_format import read_spans
+from khabar.errors import ReleaseError
+from khabar.project import Project
+from khabar.release import check, split_of
+from khabar.workflow import export_jsonl, preannotate_corpus, release_corpus
+
+UDVALIDATE = Path(sys.executable).parent / "udvalidate"
+PERCENT = {"train": 80, "validation": 10, "test": 10}
+
+
+@pytest.fixture
+def paragraphs_project(new_project: Callable[..., Project], paragraph_records: list[Record]) -> Project:
+    return new_project(paragraph_records)
+
+
+def test_splits_come_from_a_hash_of_the_id_and_cover_the_percentages() -> None:
+    counts = {"train": 0, "validation": 0, "test": 0}
+    for i in range(20_000):
+        counts[split_of(f"doc-{i}", PERCENT)] += 1
+    assert 15_600 < counts["train"] < 16_400 and 1_800 < counts["test"] < 2_200
+    assert split_of("seed-0001", PERCENT) == split_of("seed-0001", PERCENT)
+
+
+def test_release_loads_with_datasets_in_three_splits(
+    paragraphs_project: Project, paragraph_records: list[Record]
+) -> None:
+    made = release_corpus(paragraphs_project, "1.0.0", allow_dirty=True)
+    ner = datasets.load_dataset(str(made.path), "ner")
+    assert set(ner) == {"train", "validation", "test"}
+    assert ner["train"].features["ner_tags"].feature.names[:3] == ["O", "B-PER", "I-PER"]
+    docs = datasets.load_dataset(str(made.path), "documents")
+    rows = {r["id"]: r for split in docs.values() for r in split}
+    assert len(rows) == len(paragraph_records)
+    for record in paragraph_records:
+        row = rows[record["id"]]
+        assert row["text"] == record["text"]
+        assert [(e["start"], e["end"], e["label"], e["text"]) for e in row["entities"]] == [
+            (e["start"], e["end"], e["label"], e["text"]) for e in record["entities"]
+        ]
+        assert [e["type"] for e in row["events"]] == [e["type"] for e in record["events"]]
+        assert row["layer"] == "gold"
+    events = datasets.load_dataset(str(made.path), "events")
+    assert sum(len(s) for s in events.values()) == sum(len(r["events"]) for r in paragraph_records)
+    for split, dataset in ner.items():
+        for row in dataset:
+            assert split_of(row["doc_id"], PERCENT) == split
+
+
+def test_ner_tags_match_the_gold_spans(paragraphs_project: Project, paragraph_records: list[Record]) -> None:
+    made = release_corpus(paragraphs_project, "1.0.0", allow_dirty=True)
+    texts = {r["id"]: r["text"] for r in paragraph_records}
+    gold = {r["id"]: [(e["start"], e["end"], e["label"]) for e in r["entities"]] for r in paragraph_records}
+    for file in (made.path / "conllu").glob("*.conllu"):
+        for doc in read_spans(file.read_text(encoding="utf-8"), texts):
+            assert [(s.start, s.end, s.label) for s in doc.entities] == gold[doc.id]
+
+
+def test_release_conllu_passes_the_ud_validator(paragraphs_project: Project) -> None:
+    made = release_corpus(paragraphs_project, "1.0.0", allow_dirty=True)
+    files = sorted(str(p) for p in (made.path / "conllu").glob("*.conllu"))
+    assert len(files) == 3
+    result = subprocess.run(
+        [
+            str(UDVALIDATE),
+            "--lang",
+            "ar",
+            "--level",
+            "2",
+            "--exclude",
+            "invalid-head",
+            "unknown-head",
+            *files,
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_two_builds_of_the_same_corpus_are_byte_identical(
+    paragraphs_project: Project, tmp_path: Path
+) -> None:
+    a = release_corpus(paragraphs_project, "1.0.0", out=tmp_path / "a", allow_dirty=True)
+    b = release_corpus(paragraphs_project, "1.0.0", out=tmp_path / "b", allow_dirty=True)
+    files_a = {p.relative_to(a.path): p.read_bytes() for p in a.path.rglob("*") if p.is_file()}
+    files_b = {p.relative_to(b.path): p.read_bytes() for p in b.path.rglob("*") if p.is_file()}
+    assert files_a == files_b
+
+
+def test_manifest_lists_every_file_with_its_sha256_and_the_counts(paragraphs_project: Project) -> None:
+    made = release_corpus(paragraphs_project, "1.0.0", allow_dirty=True)
+    manifest = json.loads((made.path / "manifest.json").read_text())
+    listed = set(manifest["files"])
+    on_disk = {str(p.relative_to(made.path)) for p in made.path.rglob("*") if p.is_file()} - {"manifest.json"}
+    assert listed == on_disk
+    assert sum(c["documents"] for c in manifest["counts"].values()) == 10
+    assert manifest["scheme"]["sha256"] == paragraphs_project.scheme().sha256
+    assert check(made.path) == []
+
+
+def test_check_fails_on_a_tampered_release(paragraphs_project: Project) -> None:
+    made = release_corpus(paragraphs_project, "1.0.0", allow_dirty=True)
+    card = made.path / "README.md"
+    card.write_text(card.read_text() + "\nedited\n")
+    (made.path / "extra.txt").write_text("x")
+    assert check(made.path) == [
+        "README.md: sha256 differs from the manifest (the file was changed)",
+        "extra.txt: not listed in the manifest",
+    ]
+
+
+def test_an_existing_version_is_never_overwritten(paragraphs_project: Project) -> None:
+    made = release_corpus(paragraphs_project, "1.0.0", allow_dirty=True)
+    before = (made.path / "manifest.json").read_bytes()
+    with pytest.raises(ReleaseError, match=r"release 1\.0\.0 already exists"):
+        release_corpus(paragraphs_project, "1.0.0", allow_dirty=True)
+    assert (made.path / "manifest.json").read_bytes() == before
+
+
+def test_an_invalid_corpus_is_not_released(paragraphs_project: Project) -> None:
+    shard = next(paragraphs_project.annotations_dir.glob("*.jsonl"))
+    shard.write_text(shard.read_text().replace('"label":"GPE"', '"label":"COUNTRY"', 1))
+    with pytest.raises(ReleaseError, match=r"does not validate: 3 errors.*COUNTRY"):
+        release_corpus(paragraphs_project, "1.0.0", allow_dirty=True)
+    assert not (paragraphs_project.build_dir / "1.0.0").exists()
+    assert not list(paragraphs_project.build_dir.glob(".*"))
+
+
+def test_drafts_are_released_only_when_allowed_and_the_card_says_so(
+    new_project: Callable[..., Project], paragraph_records: list[Record]
+) -> None:
+    made = new_project([{"id": r["id"], "text": r["text"]} for r in paragraph_records])
+    preannotate_corpus(made)
+    with pytest.raises(ReleaseError, match="10 documents have no reviewed layer"):
+        release_corpus(made, "0.1.0", allow_dirty=True)
+    release = release_corpus(made, "0.1.0", allow_dirty=True, allow_unreviewed=True)
+    assert "10 documents were released without human review" in (release.path / "README.md").read_text()
+
+
+def test_a_bad_version_name_is_refused(paragraphs_project: Project) -> None:
+    with pytest.raises(ReleaseError, match=r"version '\.\./x' is not allowed"):
+        release_corpus(paragraphs_project, "../x", allow_dirty=True)
+
+
+def test_a_dirty_git_corpus_needs_allow_dirty(paragraphs_project: Project) -> None:
+    root = paragraphs_project.root
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@t",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@t",
+    }
+    subprocess.run(["git", "init", "-q"], cwd=root, check=True)
+    subprocess.run(["git", "add", "-A"], cwd=root, check=True)
+    subprocess.run(["git", "commit", "-qm", "corpus"], cwd=root, check=True, env=env)
+    clean = release_corpus(paragraphs_project, "1.0.0")
+    head = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True
+    ).stdout.strip()
+    assert json.loads((clean.path / "manifest.json").read_text())["corpus_commit"] == head
+    shard = next(paragraphs_project.corpus_dir.glob("*.jsonl"))
+    shard.write_text(shard.read_text() + "\n")
+    with pytest.raises(ReleaseError, match="uncommitted changes"):
+        release_corpus(paragraphs_project, "1.0.1")
+
+
+def test_export_writes_the_interchange_format(
+    paragraphs_project: Project, paragraph_records: list[Record], tmp_path: Path
+) -> None:
+    out = tmp_path / "out.jsonl"
+    assert export_jsonl(paragraphs_project, out, "gold") == 10
+    exported = {r["id"]: r for r in map(json.loads, out.read_text().splitlines())}
+    assert all(exported[r["id"]] == r for r in paragraph_records)

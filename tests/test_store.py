@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from khabar.model import Argument, Document, Event, Layer, Provenance, Span
+from khabar.store import Store, shard_of
+
+
+def layer_for(doc: Document, name: str = "pre") -> Layer:
+    span = Span(0, 5, "GPE", doc.text[0:5], score=0.9, rule="list:places")
+    trigger = Span(6, 10, "THREATEN", doc.text[6:10])
+    event = Event(trigger, "actual", (Argument("Actor", 0, 5),))
+    kind = "review" if name.startswith("review") else "pre"
+    return Layer(
+        doc.id,
+        name,
+        kind,
+        doc.sha256,
+        Provenance("khabar-rules", "1", "2026-01-01T00:00:00+00:00"),
+        (span,),
+        (event,),
+    )
+
+
+def test_documents_and_layers_round_trip_with_provenance(tmp_path: Path) -> None:
+    store = Store(tmp_path / "corpus", tmp_path / "annotations")
+    doc = Document("d1", "روسيا تهدد أوكرانيا", title="عنوان", source="test")
+    store.put_documents([doc])
+    store.put_layers([layer_for(doc), layer_for(doc, "review:ali")])
+    assert store.document("d1") == doc
+    assert store.layers("d1") == [layer_for(doc), layer_for(doc, "review:ali")]
+    assert [(d, len(ls)) for d, ls in store.items()] == [(doc, 2)]
+
+
+def test_shards_hold_sorted_lines_and_writes_leave_no_temporary_files(tmp_path: Path) -> None:
+    store = Store(tmp_path / "corpus", tmp_path / "annotations")
+    docs = [Document(f"d{i}", f"نص رقم {i}") for i in range(50)]
+    store.put_documents(reversed(docs))
+    for shard in store.shards():
+        ids = [d.id for d in store.shard_documents(shard)]
+        assert ids == sorted(ids)
+    assert sorted(d.id for d in store.documents()) == sorted(d.id for d in docs)
+    assert not [p for p in (tmp_path / "corpus").iterdir() if p.name.startswith(".")]
+    assert store.count() == 50
+
+
+def test_putting_a_document_again_replaces_it_in_its_shard(tmp_path: Path) -> None:
+    store = Store(tmp_path / "corpus", tmp_path / "annotations")
+    store.put_documents([Document("d1", "أ"), Document("d2", "ب")])
+    store.put_documents([Document("d1", "ج")])
+    assert store.document("d1") == Document("d1", "ج")
+    assert store.count() == 2
+    assert (tmp_path / "corpus" / f"{shard_of('d1')}.jsonl").exists()
+
+
+def test_layers_can_be_deleted_by_name(tmp_path: Path) -> None:
+    store = Store(tmp_path / "corpus", tmp_path / "annotations")
+    doc = Document("d1", "روسيا تهدد أوكرانيا")
+    store.put_documents([doc])
+    store.put_layers([layer_for(doc), layer_for(doc, "review:ali")])
+    store.delete_layers([("d1", "pre")])
+    assert [layer.name for layer in store.layers("d1")] == ["review:ali"]
