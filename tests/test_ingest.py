@@ -1,11 +1,17 @@
 from __future__ import annotations
 
 import json
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from conftest import Record, write_jsonl
+from khabar import project
 from khabar.project import Project
+from khabar.text import canonical
 from khabar.workflow import export_records, ingest_paths
 
 
@@ -167,3 +173,40 @@ def test_the_same_text_under_another_id_is_refused(
     ingest_paths(made, [write_jsonl(tmp_path / "a.jsonl", [{"id": "one", "text": "خبر"}])])
     report = ingest_paths(made, [write_jsonl(tmp_path / "b.jsonl", [{"id": "two", "text": "خبر"}])])
     assert "the same text is already document 'one'" in str(report.problems[0])
+
+
+WORDS = ["روسيا", "لأوكرانيا", "للناتو", "وبوتين", "«بايدن»", "،", "قال", "٢٠٢٤", "😀", "القاهـــرة",
+         "بِأُوكْرانِيا", "Biden", "\u200f", "ـ"]
+
+
+@st.composite
+def records(draw: st.DrawFn) -> Record:
+    words = draw(st.lists(st.sampled_from(WORDS), min_size=1, max_size=20))
+    seps = draw(st.lists(st.sampled_from([" ", "\n", "\r\n", "  "]), min_size=len(words), max_size=len(words)))
+    text = "".join(w + s for w, s in zip(words, seps, strict=True))
+    text = "  " + text
+    points = sorted(draw(st.sets(st.integers(0, len(text)), max_size=10)))
+    entities = []
+    for a, b in zip(points[::2], points[1::2], strict=False):
+        surface = text[a:b]
+        if a < b and surface.strip() == surface and "\r" not in surface and surface != "\n":
+            entities.append({"start": a, "end": b, "label": draw(st.sampled_from(["PER", "GPE"])),
+                             "text": surface})
+    return {"id": "doc-1", "text": text, "entities": entities, "events": []}
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(records())
+def test_interchange_through_the_corpus_and_back_keeps_every_span(record: Record) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        made = project.init(Path(tmp) / "p")
+        report = ingest_paths(made, [write_jsonl(Path(tmp) / "in.jsonl", [record])])
+        assert not report.problems, report.problems
+        (exported,) = export_records(made, "gold")
+    assert exported["text"] == canonical(record["text"])
+    assert [(e["label"], e["text"]) for e in exported["entities"]] == [
+        (e["label"], canonical(e["text"])) for e in record["entities"]]
+    for e in exported["entities"]:
+        assert exported["text"][e["start"] : e["end"]] == e["text"]
+    if record["text"] == exported["text"]:
+        assert exported["entities"] == record["entities"]

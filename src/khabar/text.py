@@ -31,8 +31,8 @@ def canonical(raw: str) -> str:
 def canonical_offsets(raw: str) -> tuple[str, list[int]] | None:
     """The canonical text and, for each position 0..len(raw) of ``raw``, its position there.
 
-    Spans given on a raw text move with it. Positions inside a ``\\r\\n`` pair or inside a
-    base letter and its combining marks map to the start of that unit. Returns ``None``
+    Spans given on a raw text move with it. Positions inside a ``\\r\\n`` pair, or inside a
+    letter and its combining marks that NFC rewrites, map to the start of that unit. Returns ``None``
     in the rare case where NFC composes across units (Hangul jamo, for instance), so the
     caller can ask for NFC input instead of guessing.
     """
@@ -50,8 +50,12 @@ def canonical_offsets(raw: str) -> tuple[str, list[int]] | None:
             while j < n and unicodedata.combining(raw[j]):
                 j += 1
             piece = unicodedata.normalize("NFC", raw[i:j])
-        for k in range(i, j):
-            where[k] = pos
+        if piece == raw[i:j]:
+            for k in range(i, j):
+                where[k] = pos + k - i
+        else:  # NFC changed this unit (composed or reordered marks): its inside has no image
+            for k in range(i, j):
+                where[k] = pos
         pieces.append(piece)
         pos += len(piece)
         i = j
