@@ -45,3 +45,18 @@ def build(session: nox.Session) -> None:
     """Build a release of this repository's corpus into build/ (the README's main job)."""
     session.install(".")
     session.run("khabar", "build", env=OFFLINE)
+
+
+BENCHMARKS = {
+    "studio": ["bench_studio.py", "5000"],
+}
+
+
+@nox.session(default=False)
+def benchmarks(session: nox.Session) -> None:
+    """Measure throughput and peak memory: `nox -s benchmarks -- [name ...]` (all by default)."""
+    session.install("-e.")
+    chosen = session.posargs or list(BENCHMARKS)
+    for name in chosen:
+        script, *args = BENCHMARKS[name]
+        session.run("python", script, *args, env=OFFLINE, chdir="benchmarks")

@@ -175,14 +175,30 @@ def test_the_same_text_under_another_id_is_refused(
     assert "the same text is already document 'one'" in str(report.problems[0])
 
 
-WORDS = ["روسيا", "لأوكرانيا", "للناتو", "وبوتين", "«بايدن»", "،", "قال", "٢٠٢٤", "😀", "القاهـــرة",
-         "بِأُوكْرانِيا", "Biden", "\u200f", "ـ"]
+WORDS = [
+    "روسيا",
+    "لأوكرانيا",
+    "للناتو",
+    "وبوتين",
+    "«بايدن»",
+    "،",
+    "قال",
+    "٢٠٢٤",
+    "😀",
+    "القاهـــرة",
+    "بِأُوكْرانِيا",
+    "Biden",
+    "\u200f",
+    "ـ",
+]
 
 
 @st.composite
 def records(draw: st.DrawFn) -> Record:
     words = draw(st.lists(st.sampled_from(WORDS), min_size=1, max_size=20))
-    seps = draw(st.lists(st.sampled_from([" ", "\n", "\r\n", "  "]), min_size=len(words), max_size=len(words)))
+    seps = draw(
+        st.lists(st.sampled_from([" ", "\n", "\r\n", "  "]), min_size=len(words), max_size=len(words))
+    )
     text = "".join(w + s for w, s in zip(words, seps, strict=True))
     text = "  " + text
     points = sorted(draw(st.sets(st.integers(0, len(text)), max_size=10)))
@@ -190,8 +206,9 @@ def records(draw: st.DrawFn) -> Record:
     for a, b in zip(points[::2], points[1::2], strict=False):
         surface = text[a:b]
         if a < b and surface.strip() == surface and "\r" not in surface and surface != "\n":
-            entities.append({"start": a, "end": b, "label": draw(st.sampled_from(["PER", "GPE"])),
-                             "text": surface})
+            entities.append(
+                {"start": a, "end": b, "label": draw(st.sampled_from(["PER", "GPE"])), "text": surface}
+            )
     return {"id": "doc-1", "text": text, "entities": entities, "events": []}
 
 
@@ -205,7 +222,8 @@ def test_interchange_through_the_corpus_and_back_keeps_every_span(record: Record
         (exported,) = export_records(made, "gold")
     assert exported["text"] == canonical(record["text"])
     assert [(e["label"], e["text"]) for e in exported["entities"]] == [
-        (e["label"], canonical(e["text"])) for e in record["entities"]]
+        (e["label"], canonical(e["text"])) for e in record["entities"]
+    ]
     for e in exported["entities"]:
         assert exported["text"][e["start"] : e["end"]] == e["text"]
     if record["text"] == exported["text"]:

@@ -11,6 +11,7 @@ import functools
 import json
 import sys
 from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -18,7 +19,7 @@ import typer
 from rich.console import Console
 from typer.core import TyperGroup
 
-from khabar import __version__, project, workflow
+from khabar import __version__, project, review, studio, workflow
 from khabar.errors import KhabarError
 from khabar.release import Release
 from khabar.release import check as check_release
@@ -67,6 +68,13 @@ release_app = typer.Typer(
 )
 app.add_typer(release_app, name="release")
 
+studio_app = typer.Typer(
+    help="Run the project's local Label Studio (khabar studio = khabar studio start).",
+    invoke_without_command=True,
+    rich_markup_mode=None,
+)
+app.add_typer(studio_app, name="studio")
+
 
 def command(group: typer.Typer = app, name: str | None = None, hidden: bool = False) -> Callable[[F], F]:
     """Register a command whose KhabarErrors become a one-line message and exit status 1."""
@@ -106,6 +114,7 @@ def init(
     Example:  khabar init my-corpus
     """
     made = project.init(directory, name)
+    review.write_config(made)
     out.print(f"created project {made.name!r} in {made.root}")
     out.print(f"next: put articles in {made.root / 'sources'} and run `khabar build` there")
 
@@ -275,6 +284,194 @@ def build(project_dir: ProjectDir = None) -> None:
         out.print(f"release: unchanged since the last build, already at {result.path}")
     else:
         _print_release(result.release)
+
+
+@studio_app.callback()
+def studio_default(ctx: typer.Context) -> None:
+    """Run the project's local Label Studio.
+
+    Example:  khabar studio
+    """
+    if ctx.invoked_subcommand is None:
+        try:
+            _start(None, 8080)
+        except KhabarError as error:
+            fail(error)
+
+
+def _start(project_dir: Path | None, port: int) -> None:
+    here_project = here(project_dir)
+    out.print("starting Label Studio (the first start installs it and takes a few minutes) ...")
+    server = review.start_local(here_project, port)
+    out.print(f"Label Studio is running at {server.url}")
+    out.print(f"  user:     {server.username}")
+    out.print(f"  password: in {server.password_file}")
+    out.print(f"  API token (khabar uses it): in {server.token_file}")
+    out.print(f"  log: {server.log_file}; stop it with `khabar studio stop`")
+
+
+@command(studio_app, name="start")
+def studio_start(
+    port: Annotated[int, typer.Option(help="First port to try (the next free one is used).")] = 8080,
+    project_dir: ProjectDir = None,
+) -> None:
+    """Start the project's local Label Studio (loopback only, data in .khabar/studio) and wait for it.
+
+    Example:  khabar studio start --port 8080
+    """
+    _start(project_dir, port)
+
+
+@command(studio_app, name="stop")
+def studio_stop(project_dir: ProjectDir = None) -> None:
+    """Stop the project's local Label Studio.
+
+    Example:  khabar studio stop
+    """
+    stopped = studio.stop(review.studio_home(here(project_dir)))
+    out.print("Label Studio stopped" if stopped else "no local Label Studio was running")
+
+
+@command(studio_app, name="status")
+def studio_status(project_dir: ProjectDir = None) -> None:
+    """Say whether the project's local Label Studio runs, and where.
+
+    Example:  khabar studio status
+    """
+    server = studio.status(review.studio_home(here(project_dir)))
+    out.print(f"running at {server.url} (pid {server.pid})" if server else "not running")
+
+
+@command(studio_app, name="config")
+def studio_config(
+    check_only: Annotated[bool, typer.Option("--check", help="Only check that the file is current.")] = False,
+    project_dir: ProjectDir = None,
+) -> None:
+    """Write schemas/labelstudio.xml, the labeling config generated from schemas/scheme.yaml.
+
+    Example:  khabar studio config --check
+    """
+    here_project = here(project_dir)
+    if check_only:
+        if not review.config_is_current(here_project):
+            raise KhabarError(
+                f"{review.config_path(here_project)} is not what the scheme generates",
+                hint="run `khabar studio config` and commit the file",
+            )
+        out.print(f"{review.config_path(here_project)} is current")
+        return
+    out.print(f"wrote {review.write_config(here_project)}")
+
+
+@command()
+def push(
+    ids: Annotated[list[str] | None, typer.Argument(help="Document ids (default: all).")] = None,
+    status: Annotated[
+        str | None, typer.Option(help="Only documents in this status: " + ", ".join(review.STATUSES) + ".")
+    ] = None,
+    limit: Annotated[int | None, typer.Option(help="At most this many documents.")] = None,
+    project_dir: ProjectDir = None,
+) -> None:
+    """Send documents to Label Studio as tasks, with their drafts as predictions. Safe to repeat:
+    no duplicate task, and human annotations are never touched.
+
+    Example:  khabar push --status pre --limit 200
+    """
+    report = review.push(here(project_dir), ids=set(ids) if ids else None, status=status, limit=limit)
+    for problem in report.failed:
+        err.print(f"not pushed: {problem}", markup=False)
+    out.print(
+        f"push: {report.new} new tasks, {report.updated} drafts updated, {report.unchanged} unchanged, "
+        f"{report.skipped_annotated} kept as annotated"
+    )
+    if report.failed:
+        err.print(
+            "hint: run `khabar push` again to finish; pushed documents are not sent twice", markup=False
+        )
+        raise typer.Exit(1)
+
+
+@command()
+def pull(
+    since: Annotated[
+        str | None, typer.Option(help="Only annotations changed since this ISO date/time.")
+    ] = None,
+    project_dir: ProjectDir = None,
+) -> None:
+    """Bring annotators' work back as review layers, checked and snapped to the guidelines.
+
+    Example:  khabar pull --since 2026-11-01
+    """
+    report = review.pull(here(project_dir), since=since)
+    for change in report.changes:
+        out.print(f"snapped: {change}", markup=False)
+    for refusal in report.refused:
+        err.print(f"refused: {refusal}", markup=False)
+    out.print(
+        f"pull: {report.annotations} annotations, {report.written} review layers written, "
+        f"{report.unchanged} unchanged, {len(report.refused)} refused"
+    )
+    if report.refused:
+        raise typer.Exit(1)
+
+
+@command(name="status")
+def status_command(project_dir: ProjectDir = None) -> None:
+    """Count documents by status: pre, in review, reviewed, adjudicated.
+
+    Example:  khabar status
+    """
+    counts = review.statuses(here(project_dir))
+    out.print(", ".join(f"{name}: {counts.get(name, 0)}" for name in review.STATUSES))
+
+
+@command(name="agreement")
+def agreement_command(
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="Also write the figures as JSON here.")
+    ] = None,
+    project_dir: ProjectDir = None,
+) -> None:
+    """Agreement between annotators: span F1, Cohen's kappa on tokens and per label, events.
+
+    Example:  khabar agreement --json agreement.json
+    """
+    pairs = review.agreement_report(here(project_dir))
+    if not pairs:
+        out.print("agreement: no document was reviewed by two annotators")
+    for p in pairs:
+        out.print(
+            f"{p.a} / {p.b}: {p.documents} documents, entity F1 {p.entity_f1:.3f}, "
+            f"token kappa {p.token_kappa:.3f}, trigger F1 {p.trigger_f1:.3f}, "
+            f"argument F1 {p.argument_f1:.3f}"
+        )
+        out.print("  kappa per label: " + ", ".join(f"{k} {v:.3f}" for k, v in p.label_kappa.items()))
+    if json_out is not None:
+        atomic_write(json_out, json.dumps([asdict(p) for p in pairs], indent=1) + "\n")
+
+
+@command(name="adjudicate")
+def adjudicate_command(
+    prefer: Annotated[
+        str | None, typer.Option(help="Settle disagreements with this annotator's version.")
+    ] = None,
+    report_out: Annotated[
+        Path | None, typer.Option("--report", help="Write the disagreements here (JSON).")
+    ] = None,
+    project_dir: ProjectDir = None,
+) -> None:
+    """Merge several reviews of a document into one adjudicated layer: agreement wins,
+    disagreements are listed for a curator.
+
+    Example:  khabar adjudicate --report disagreements.json
+    """
+    written, disagreements = review.adjudicate(here(project_dir), prefer=prefer)
+    for d in disagreements:
+        out.print(f"disagreement: {d}", markup=False)
+    out.print(f"adjudicate: {written} documents, {len(disagreements)} disagreements")
+    if report_out is not None:
+        rows = [asdict(d) for d in disagreements]
+        atomic_write(report_out, json.dumps(rows, ensure_ascii=False, indent=1) + "\n")
 
 
 def version_callback(value: bool) -> None:

@@ -126,9 +126,9 @@ class Layer:
 
 
 def best_layer(layers: list[Layer]) -> Layer | None:
-    """The layer a release publishes: the most trusted kind, the newest among equals."""
+    """The layer a release publishes: an adjudicated one, else the newest human layer
+    (review or gold), else the draft."""
     if not layers:
         return None
-    return max(
-        layers, key=lambda layer: (LAYER_KINDS.index(layer.kind), layer.provenance.created or "", layer.name)
-    )
+    rank = {"pre": 0, "review": 1, "gold": 1, "adjudicated": 2}
+    return max(layers, key=lambda layer: (rank[layer.kind], layer.provenance.created or "", layer.name))

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import tomllib
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -139,6 +140,8 @@ def init(root: Path, name: str | None = None) -> Project:
     for folder in ("corpus", "annotations", "schemas", "sources"):
         (root / folder).mkdir(parents=True, exist_ok=True)
     atomic_write(root / "schemas" / "scheme.yaml", default_scheme_text())
+    guidelines = resources.files("khabar").joinpath("data/guidelines.md").read_text(encoding="utf-8")
+    atomic_write(root / "schemas" / "guidelines.md", guidelines)
     if not (root / ".gitignore").exists():
         atomic_write(root / ".gitignore", GITIGNORE)
     atomic_write(

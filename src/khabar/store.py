@@ -14,7 +14,7 @@ import json
 import os
 import tempfile
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -211,17 +211,43 @@ class Store:
 
     # writing
 
-    def put_documents(self, docs: Iterable[Document]) -> None:
-        """Add or replace documents (by id)."""
-        _upsert(self.corpus_dir, ((d.id, d.id, document_record(d)) for d in docs), key=lambda r: r["id"])
+    def put_documents(self, docs: Iterable[Document]) -> int:
+        """Add or replace documents (by id); returns how many were new or different."""
+        return _upsert(
+            self.corpus_dir, ((d.id, d.id, document_record(d)) for d in docs), key=lambda r: r["id"]
+        )
 
-    def put_layers(self, layers: Iterable[Layer]) -> None:
-        """Add or replace layers (by document id and layer name)."""
-        _upsert(
+    def put_layers(self, layers: Iterable[Layer], *, keep_history: bool = False) -> int:
+        """Add or replace layers (by document id and layer name); returns how many were
+        new or different.
+
+        With ``keep_history``, a replaced layer that differs is first appended to
+        ``annotations/history/<shard>.jsonl``, so no version of human work is ever lost.
+        """
+
+        def save_history(shard: str, old: list[dict[str, Any]]) -> None:
+            path = self.history_dir / f"{shard}.jsonl"
+            before = path.read_text(encoding="utf-8") if path.exists() else ""
+            atomic_write(path, before + "".join(dumps(r) + "\n" for r in old))
+
+        return _upsert(
             self.annotations_dir,
             ((layer.doc_id, (layer.doc_id, layer.name), layer_record(layer)) for layer in layers),
             key=lambda r: (r["doc_id"], r["name"]),
+            before_replace=save_history if keep_history else None,
         )
+
+    @property
+    def history_dir(self) -> Path:
+        return self.annotations_dir / "history"
+
+    def history(self, doc_id: str) -> list[Layer]:
+        """Earlier versions of a document's layers, oldest first."""
+        return [
+            layer_from_record(r)
+            for r in _read_lines(self.history_dir / f"{shard_of(doc_id)}.jsonl")
+            if r["doc_id"] == doc_id
+        ]
 
     def delete_layers(self, keys: Iterable[tuple[str, str]]) -> None:
         """Remove layers by (document id, layer name)."""
@@ -254,15 +280,34 @@ def _read_lines(path: Path) -> Iterator[dict[str, Any]]:
             ) from err
 
 
-def _upsert(root: Path, items: Iterable[tuple[str, Any, dict[str, Any]]], key: Any) -> None:
+def _upsert(
+    root: Path,
+    items: Iterable[tuple[str, Any, dict[str, Any]]],
+    key: Any,
+    before_replace: Callable[[str, list[dict[str, Any]]], None] | None = None,
+) -> int:
+    """Write records into their shards; returns how many were new or different.
+
+    A shard where nothing changed is not rewritten. ``before_replace(shard, old_records)``
+    runs before a shard's different records replace old ones, so history is saved first.
+    """
     by_shard: dict[str, dict[Any, dict[str, Any]]] = defaultdict(dict)
     for doc_id, item_key, record in items:
         by_shard[shard_of(doc_id)][item_key] = record
+    changed = 0
     for shard, new in sorted(by_shard.items()):
         path = root / f"{shard}.jsonl"
         records = {key(r): r for r in _read_lines(path)}
-        records.update(new)
+        different = {k: r for k, r in new.items() if records.get(k) != r}
+        if not different:
+            continue
+        replaced = [records[k] for k in different if k in records]
+        if replaced and before_replace is not None:
+            before_replace(shard, replaced)
+        changed += len(different)
+        records.update(different)
         _write_shard(path, records.values(), key=key)
+    return changed
 
 
 def _write_shard(path: Path, records: Iterable[dict[str, Any]], key: Any) -> None:

@@ -105,6 +105,10 @@ def tokens(text: str, start: int = 0, end: int | None = None) -> list[tuple[int,
     return [m.span() for m in _TOKEN.finditer(text, start, len(text) if end is None else end)]
 
 
+# Characters a span never starts or ends with (GUIDELINES.md rule 1).
+SPAN_EDGE = frozenset(" \t\n\u00a0«»\"'“”‘’()[]{}.,،;؛:!?؟-–—…")
+
+
 # --- the analysis view ----------------------------------------------------------------
 
 # Marks that belong to the letter before them: a span keeps those after its last letter.

@@ -19,6 +19,7 @@ from khabar.interchange import ID
 from khabar.model import Document, Layer
 from khabar.scheme import Scheme
 from khabar.tables import Tables, build
+from khabar.text import SPAN_EDGE
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,8 +105,6 @@ RULES: dict[str, Rule] = {
         "I- must follow B- or I- of the same label in the same sentence",
     ),
 }
-
-EDGE = frozenset(" \t\n«»\"'“”‘’()[]{}.,،;؛:!?؟-–—…")
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,7 +212,8 @@ def _span_checks() -> list[pa.Check]:
         _check("offsets", lambda f: (f["start"] >= 0) & (f["start"] < f["end"]) & (f["end"] <= f["length"])),
         _check("span-text", lambda f: f["text"] == f["surface"]),
         _check(
-            "span-edge", lambda f: f["text"].map(lambda t: bool(t) and t[0] not in EDGE and t[-1] not in EDGE)
+            "span-edge",
+            lambda f: f["text"].map(lambda t: bool(t) and t[0] not in SPAN_EDGE and t[-1] not in SPAN_EDGE),
         ),
         _check("cross-sentence", lambda f: f["sentence"] == f["end_sentence"]),
     ]

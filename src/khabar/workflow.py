@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from khabar import __version__, gazetteer, preannotate, release
 from khabar.errors import KhabarError, ReleaseError
@@ -134,7 +135,7 @@ def release_corpus(
     )
 
 
-def export_records(project: Project, layer_name: str | None = None) -> Iterator[dict[str, object]]:
+def export_records(project: Project, layer_name: str | None = None) -> Iterator[dict[str, Any]]:
     """Interchange records of every document, with ``layer_name`` or the best layer."""
     for doc, layers in project.store().items():
         if layer_name is None:

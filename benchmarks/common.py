@@ -1,0 +1,75 @@
+"""Helpers shared by the benchmarks: a corpus made from the seed article, timing, memory."""
+
+from __future__ import annotations
+
+import json
+import resource
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED = json.loads((ROOT / "sources" / "seed-0001.json").read_text(encoding="utf-8"))
+
+
+def seed_paragraphs() -> list[dict[str, Any]]:
+    """The seed article's lines with their gold spans, the unit generated corpora repeat."""
+    import sys
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    from conftest import paragraphs
+
+    return paragraphs(SEED)
+
+
+def generated_records(n: int, *, lines_per_doc: int = 3) -> Iterator[dict[str, Any]]:
+    """``n`` distinct documents of real seed sentences (with their gold spans), each
+    ending in a line of its own number so no two texts are equal."""
+    lines = seed_paragraphs()
+    for i in range(n):
+        chosen = [lines[(i * 7 + k * 3) % len(lines)] for k in range(lines_per_doc)]
+        text_parts, entities, events, offset = [], [], [], 0
+        for line in chosen:
+            text_parts.append(line["text"])
+            entities += [
+                {**e, "start": e["start"] + offset, "end": e["end"] + offset} for e in line["entities"]
+            ]
+            events += [
+                {
+                    **ev,
+                    "trigger": {
+                        **ev["trigger"],
+                        "start": ev["trigger"]["start"] + offset,
+                        "end": ev["trigger"]["end"] + offset,
+                    },
+                    "arguments": [
+                        {**a, "start": a["start"] + offset, "end": a["end"] + offset} for a in ev["arguments"]
+                    ],
+                }
+                for ev in line["events"]
+            ]
+            offset += len(line["text"]) + 1
+        text_parts.append(f"رقم {i}")
+        yield {"id": f"bench-{i:07d}", "text": "\n".join(text_parts), "entities": entities, "events": events}
+
+
+@contextmanager
+def timed(results: dict[str, float], name: str) -> Iterator[None]:
+    start = time.perf_counter()
+    yield
+    results[name] = time.perf_counter() - start
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def table(rows: list[tuple[str, ...]]) -> str:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows)
+
+
+def run(fn: Callable[[], None]) -> None:
+    fn()

@@ -1,0 +1,460 @@
+"""Against a real Label Studio server, started here with `khabar studio start` and stopped
+at the end (one server per test run, a fresh Label Studio project per test).
+
+Run with `nox -s integration`; the first run installs Label Studio (a few minutes)."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import datasets
+import pytest
+from label_studio_sdk import LabelStudio
+from typer.testing import CliRunner
+
+from conftest import Record, paragraphs
+from khabar import project, studio
+from khabar.cli import app
+from khabar.errors import StudioError
+from khabar.labelstudio import Studio
+from khabar.project import Project
+from khabar.review import pull, push, studio_home
+from khabar.workflow import preannotate_corpus, release_corpus
+
+pytestmark = pytest.mark.integration
+runner = CliRunner()
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    """The local server of a hub project, started through the CLI as a user would."""
+    hub = tmp_path_factory.mktemp("hub") / "hub"
+    assert runner.invoke(app, ["init", str(hub)]).exit_code == 0
+    result = runner.invoke(app, ["studio", "start", "--port", "18080", "-P", str(hub)])
+    assert result.exit_code == 0, result.output + result.stderr
+    assert "Label Studio is running at http://127.0.0.1:" in result.output
+    token_file = studio_home(project.load(hub)) / "token"
+    token = token_file.read_text().strip()
+    assert token not in result.output and oct(token_file.stat().st_mode)[-3:] == "600"
+    status = studio.status(studio_home(project.load(hub)))
+    assert status is not None
+    yield status.url, token
+    assert runner.invoke(app, ["studio", "stop", "-P", str(hub)]).exit_code == 0
+    assert studio.status(studio_home(project.load(hub))) is None
+
+
+@pytest.fixture
+def team_project(
+    server: tuple[str, str], new_project: Callable[..., Project], monkeypatch: pytest.MonkeyPatch
+) -> Callable[[list[Record]], Project]:
+    """A khabar project that talks to the shared server as a team's own server (env vars)."""
+    url, token = server
+    monkeypatch.setenv("LABEL_STUDIO_URL", url)
+    monkeypatch.setenv("LABEL_STUDIO_API_KEY", token)
+
+    def make(records: list[Record]) -> Project:
+        made = new_project(records)
+        config = made.root / "khabar.toml"
+        config.write_text(config.read_text() + f'\n[labelstudio]\nproject = "test {uuid.uuid4().hex[:8]}"\n')
+        made = project.load(made.root)
+        preannotate_corpus(made)
+        return made
+
+    return make
+
+
+def sdk(server: tuple[str, str]) -> Any:
+    return LabelStudio(base_url=server[0], api_key=server[1])  # type: ignore[no-untyped-call]
+
+
+def remote_project(made: Project, server: tuple[str, str]) -> int:
+    title = str(made.setting("labelstudio", "project"))
+    (found,) = [p for p in sdk(server).projects.list(title=title) if p.title == title]
+    return int(found.id)
+
+
+def tasks_of(made: Project, server: tuple[str, str]) -> list[Any]:
+    return list(sdk(server).tasks.list(project=remote_project(made, server), fields="all"))
+
+
+def text_only(records: list[Record]) -> list[Record]:
+    return [{"id": r["id"], "text": r["text"]} for r in records]
+
+
+def test_push_shows_the_drafts_and_pull_brings_human_corrections_into_the_release(
+    server: tuple[str, str],
+    team_project: Callable[[list[Record]], Project],
+    seed_record: Record,
+) -> None:
+    made = team_project(text_only([seed_record]))
+    assert runner.invoke(app, ["push", "-P", str(made.root)]).exit_code == 0
+    (task,) = tasks_of(made, server)
+    assert task.data["doc_id"] == "seed-0001"
+    (draft,) = task.predictions
+    pre = next(x for x in made.store().layers("seed-0001") if x.kind == "pre")
+    assert draft.model_version.startswith("khabar-rules-")
+    assert len([r for r in draft.result if r["type"] == "labels"]) == len(pre.entities) > 0
+
+    # an annotator: relabels one draft span, moves another to swallow a proclitic,
+    # adds a person, a trigger with its realis and an Actor relation
+    text = task.data["text"]
+    result = [dict(r) for r in draft.result]
+    result[0] = {**result[0], "value": {**result[0]["value"], "labels": ["LOC"]}}
+    moved = next(r for r in result if r["value"]["text"] == "أمريكا")
+    start = moved["value"]["start"]
+    result += [
+        {
+            "id": "p1",
+            "from_name": "entity",
+            "to_name": "text",
+            "type": "labels",
+            "value": {"start": 159, "end": 165, "text": text[159:165], "labels": ["PER"]},
+        },  # «بايدن with its quote
+        {
+            "id": "t1",
+            "from_name": "trigger",
+            "to_name": "text",
+            "type": "labels",
+            "value": {"start": 153, "end": 158, "text": text[153:158], "labels": ["THREATEN"]},
+        },
+        {
+            "id": "t1",
+            "from_name": "realis",
+            "to_name": "text",
+            "type": "choices",
+            "value": {"start": 153, "end": 158, "text": text[153:158], "choices": ["actual"]},
+        },
+        {"type": "relation", "from_id": "t1", "to_id": "p1", "direction": "right", "labels": ["Actor"]},
+    ]
+    annotation = sdk(server).annotations.create(id=task.id, result=result, lead_time=12.5)
+
+    pulled = runner.invoke(app, ["pull", "-P", str(made.root)])
+    assert pulled.exit_code == 0, pulled.output + pulled.stderr
+    assert f"task {task.id} annotation {annotation.id} (seed-0001): PER" in pulled.output
+    (layer,) = [x for x in made.store().layers("seed-0001") if x.kind == "review"]
+    assert layer.provenance.task == task.id and layer.provenance.annotation == annotation.id
+    labels = {(s.start, s.end): s.label for s in layer.entities}
+    first = pre.entities[0]
+    assert labels[(first.start, first.end)] == "LOC"
+    assert labels[(160, 165)] == "PER"  # snapped past the quote
+    assert labels[(start, start + 6)] == "GPE"
+    (event,) = layer.events
+    assert (event.type, event.realis, [(a.role, a.start, a.end) for a in event.arguments]) == (
+        "THREATEN",
+        "actual",
+        [("Actor", 160, 165)],
+    )
+
+    # pushing again: no duplicate task, the annotation untouched
+    again = runner.invoke(app, ["push", "-P", str(made.root)])
+    assert again.exit_code == 0 and "0 new tasks" in again.output
+    (task_again,) = tasks_of(made, server)
+    assert task_again.id == task.id
+    (kept,) = task_again.annotations
+    assert kept["id"] == annotation.id and kept["result"] == sdk(server).annotations.get(annotation.id).result
+
+    # the release holds the human labels, not the draft
+    made_release = release_corpus(made, "1.0.0", allow_dirty=True)
+    docs = datasets.load_dataset(str(made_release.path), "documents")
+    (row,) = [r for split in docs.values() for r in split]
+    assert row["layer"] == "review"
+    assert (first.start, first.end, "LOC") in [(e["start"], e["end"], e["label"]) for e in row["entities"]]
+    assert [e["type"] for e in row["events"]] == ["THREATEN"]
+
+
+def test_a_new_draft_replaces_only_khabars_prediction(
+    server: tuple[str, str],
+    team_project: Callable[[list[Record]], Project],
+    seed_record: Record,
+) -> None:
+    made = team_project(text_only(paragraphs(seed_record)[:3]))
+    push(made)
+    client = sdk(server)
+    tasks = tasks_of(made, server)
+    other = client.predictions.create(task=tasks[0].id, model_version="someone-else", score=0.1, result=[])
+    # a new pre-annotator version: drafts are refreshed, the other model's prediction stays
+    for _, layers in made.store().items():
+        pre = next(x for x in layers if x.kind == "pre")
+        made.store().put_layers(
+            [
+                pre.__class__(
+                    **{
+                        **{k: getattr(pre, k) for k in pre.__slots__},
+                        "provenance": pre.provenance.__class__(pre.provenance.producer, "next-version"),
+                    }
+                )
+            ]
+        )
+    report = push(made)
+    assert (report.new, report.updated) == (0, 3)
+    after = tasks_of(made, server)
+    assert len(after) == 3
+    versions = sorted(p.model_version for t in after for p in t.predictions)
+    assert versions.count("khabar-rules-next-version") == 3 and "someone-else" in versions
+    assert other.id in [p.id for t in after for p in t.predictions]
+
+
+def test_two_annotators_give_two_review_layers_agreement_and_adjudication(
+    server: tuple[str, str],
+    team_project: Callable[[list[Record]], Project],
+    seed_record: Record,
+) -> None:
+    made = team_project(text_only([seed_record]))
+    push(made)
+    client = sdk(server)
+    (task,) = tasks_of(made, server)
+    second = client.users.create(
+        email=f"second-{uuid.uuid4().hex[:6]}@khabar.local", username=uuid.uuid4().hex[:8]
+    )
+    text = task.data["text"]
+
+    def entity(rid: str, start: int, end: int, label: str) -> dict[str, Any]:
+        return {
+            "id": rid,
+            "from_name": "entity",
+            "to_name": "text",
+            "type": "labels",
+            "value": {"start": start, "end": end, "text": text[start:end], "labels": [label]},
+        }
+
+    client.annotations.create(id=task.id, result=[entity("a", 24, 32, "GPE"), entity("b", 65, 73, "PER")])
+    client.annotations.create(
+        id=task.id, result=[entity("a", 24, 32, "GPE"), entity("b", 65, 73, "ORG")], completed_by=second.id
+    )
+    pull(made)
+    reviews = [x for x in made.store().layers("seed-0001") if x.kind == "review"]
+    assert len(reviews) == 2
+    result = runner.invoke(app, ["agreement", "-P", str(made.root)])
+    assert result.exit_code == 0 and "entity F1 0.500" in result.output
+    result = runner.invoke(app, ["adjudicate", "-P", str(made.root)])
+    assert result.exit_code == 0 and "1 documents, 1 disagreements" in result.output
+    adjudicated = next(x for x in made.store().layers("seed-0001") if x.kind == "adjudicated")
+    assert [(s.start, s.end, s.label) for s in adjudicated.entities] == [(24, 32, "GPE")]
+    assert "adjudicated: 1" in runner.invoke(app, ["status", "-P", str(made.root)]).output
+
+
+def test_bad_annotations_are_reported_by_task_and_annotation_and_not_imported(
+    server: tuple[str, str],
+    team_project: Callable[[list[Record]], Project],
+    seed_record: Record,
+) -> None:
+    made = team_project(text_only(paragraphs(seed_record)[:4]))
+    push(made)
+    client = sdk(server)
+    tasks = sorted(tasks_of(made, server), key=lambda t: t.data["doc_id"])
+    bad_results = [
+        [
+            {
+                "id": "a",
+                "from_name": "entity",
+                "to_name": "text",
+                "type": "labels",
+                "value": {"start": 0, "end": 5, "labels": ["COUNTRY"]},
+            }
+        ],
+        [
+            {
+                "id": "a",
+                "from_name": "entity",
+                "to_name": "text",
+                "type": "labels",
+                "value": {"start": 10, "end": 99999, "labels": ["GPE"]},
+            }
+        ],
+        [
+            {
+                "id": "a",
+                "from_name": "entity",
+                "to_name": "text",
+                "type": "labels",
+                "value": {"start": 0, "end": 3, "labels": ["GPE"]},
+            },
+            {
+                "id": "t",
+                "from_name": "trigger",
+                "to_name": "text",
+                "type": "labels",
+                "value": {"start": 4, "end": 8, "labels": ["THREATEN"]},
+            },
+            {"type": "relation", "from_id": "t", "to_id": "a", "labels": ["Victim"]},
+        ],
+    ]
+    made_ids = [
+        client.annotations.create(id=t.id, result=r).id for t, r in zip(tasks, bad_results, strict=False)
+    ]
+    good = client.annotations.create(id=tasks[3].id, result=[])
+    result = runner.invoke(app, ["pull", "-P", str(made.root)])
+    assert result.exit_code == 1
+    for t, a, reason in zip(tasks, made_ids, ["COUNTRY", "outside the text", "role 'Victim'"], strict=False):
+        assert any(
+            f"task {t.id} annotation {a} ({t.data['doc_id']})" in line and reason in line
+            for line in result.stderr.splitlines()
+        ), result.stderr
+    assert "1 review layers written" in result.output and "3 refused" in result.output
+    reviewed = {doc.id for doc, layers in made.store().items() if any(x.kind == "review" for x in layers)}
+    assert reviewed == {tasks[3].data["doc_id"]} and good.id
+
+
+def test_an_edited_annotation_is_pulled_again_and_the_old_version_kept(
+    server: tuple[str, str],
+    team_project: Callable[[list[Record]], Project],
+    seed_record: Record,
+) -> None:
+    made = team_project(text_only([seed_record]))
+    push(made)
+    client = sdk(server)
+    (task,) = tasks_of(made, server)
+    text = task.data["text"]
+    region: dict[str, Any] = {
+        "id": "a",
+        "from_name": "entity",
+        "to_name": "text",
+        "type": "labels",
+        "value": {"start": 24, "end": 32, "text": text[24:32], "labels": ["GPE"]},
+    }
+    annotation = client.annotations.create(id=task.id, result=[region])
+    assert pull(made).written == 1
+    assert pull(made).written == 0  # nothing changed: nothing written
+    client.annotations.update(
+        id=annotation.id, result=[{**region, "value": {**region["value"], "labels": ["LOC"]}}]
+    )
+    since = client.annotations.get(annotation.id).updated_at
+    report = pull(made, since=str(since)[:19])
+    assert (report.annotations, report.written) == (1, 1)
+    (review,) = [x for x in made.store().layers("seed-0001") if x.kind == "review"]
+    assert review.entities[0].label == "LOC"
+    (old,) = made.store().history("seed-0001")
+    assert old.entities[0].label == "GPE" and old.provenance.annotation == annotation.id
+
+
+def test_a_task_whose_text_changed_is_refused(
+    server: tuple[str, str],
+    team_project: Callable[[list[Record]], Project],
+    seed_record: Record,
+) -> None:
+    made = team_project(text_only([seed_record]))
+    push(made)
+    client = sdk(server)
+    (task,) = tasks_of(made, server)
+    client.tasks.update(id=task.id, data={**task.data, "text": task.data["text"] + " ", "sha256": "edited"})
+    client.annotations.create(id=task.id, result=[])
+    report = pull(made)
+    assert [r.reason for r in report.refused] == [
+        "the task's text differs from the corpus text (sha256); its offsets would point elsewhere"
+    ]
+
+
+def test_a_deleted_project_is_recreated_without_duplicates(
+    server: tuple[str, str],
+    team_project: Callable[[list[Record]], Project],
+    seed_record: Record,
+) -> None:
+    made = team_project(text_only(paragraphs(seed_record)[:3]))
+    push(made)
+    sdk(server).projects.delete(id=remote_project(made, server))
+    report = push(made)
+    assert report.new == 3
+    assert len(tasks_of(made, server)) == 3
+    assert push(made).new == 0 and len(tasks_of(made, server)) == 3
+
+
+class CuttingProxy:
+    """A TCP proxy in front of Label Studio that drops the connection of the Nth import."""
+
+    def __init__(self, target: str, cut_import: int) -> None:
+        host, port = target.removeprefix("http://").split(":")
+        self.target = (host, int(port))
+        self.cut_import = cut_import
+        self.imports = 0
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
+        threading.Thread(target=self.serve, daemon=True).start()
+
+    def serve(self) -> None:
+        while True:
+            client, _ = self.listener.accept()
+            threading.Thread(target=self.handle, args=(client,), daemon=True).start()
+
+    def handle(self, client: socket.socket) -> None:
+        upstream = socket.create_connection(self.target)
+
+        def back() -> None:
+            try:
+                while data := upstream.recv(65536):
+                    client.sendall(data)
+            except OSError:
+                pass
+            finally:
+                client.close()
+
+        threading.Thread(target=back, daemon=True).start()
+        try:
+            while data := client.recv(65536):
+                if data.startswith(b"POST /api/projects/") and b"/import" in data.split(b"\r\n", 1)[0]:
+                    self.imports += 1
+                    if self.imports == self.cut_import:
+                        raise OSError("cut")
+                upstream.sendall(data)
+        except OSError:
+            pass
+        finally:
+            client.close()
+            upstream.close()
+
+
+def test_a_network_error_in_the_middle_of_a_push_is_finished_by_running_again(
+    server: tuple[str, str],
+    team_project: Callable[[list[Record]], Project],
+    seed_record: Record,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    records = [{**r, "id": f"{r['id']}-{n}"} for n in range(3) for r in text_only(paragraphs(seed_record))]
+    for n, r in enumerate(records):
+        r["text"] = f"{r['text']} ({n})"
+    made = team_project(records)
+    proxy = CuttingProxy(server[0], cut_import=2)
+    monkeypatch.setenv("LABEL_STUDIO_URL", proxy.url)
+    monkeypatch.setattr("khabar.labelstudio.BATCH", 10)
+    result = runner.invoke(app, ["push", "-P", str(made.root)])
+    assert result.exit_code == 1
+    assert "not pushed: a batch of 10 documents" in result.stderr
+    assert "run `khabar push` again" in result.stderr
+    pushed = json.loads((studio_home(made) / "tasks.json").read_text())
+    assert 0 < len(pushed) < len(records)
+    monkeypatch.setenv("LABEL_STUDIO_URL", server[0])
+    again = runner.invoke(app, ["push", "-P", str(made.root)])
+    assert again.exit_code == 0, again.output + again.stderr
+    ids = [t.data["doc_id"] for t in tasks_of(made, server)]
+    assert sorted(ids) == sorted(r["id"] for r in records)  # every document once
+
+
+def test_server_down_or_wrong_token_gives_a_clear_error(server: tuple[str, str]) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed = probe.getsockname()[1]
+    with pytest.raises(StudioError, match="cannot be reached"):
+        Studio(f"http://127.0.0.1:{closed}", "x").check()
+    with pytest.raises(StudioError, match="refused the API key"):
+        Studio(server[0], "wrong-token").check()
+
+
+def test_without_a_server_commands_say_how_to_start_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("LABEL_STUDIO_URL", raising=False)
+    monkeypatch.delenv("LABEL_STUDIO_API_KEY", raising=False)
+    assert runner.invoke(app, ["init", str(tmp_path / "p")]).exit_code == 0
+    result = runner.invoke(app, ["push", "-P", str(tmp_path / "p")])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "error: no Label Studio server is running for this project",
+        "hint: start one with `khabar studio`, or set LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY",
+    ]
+    assert os.environ.get("LABEL_STUDIO_API_KEY") is None
