@@ -16,7 +16,7 @@ OFFLINE = {"HF_DATASETS_OFFLINE": "1", "HF_HUB_OFFLINE": "1", "HF_HUB_DISABLE_TE
 def lint(session: nox.Session) -> None:
     """Check style and common bugs with ruff."""
     session.install(*nox.project.dependency_groups(PYPROJECT, "lint"))
-    session.run("ruff", "check", "src", "tests", "benchmarks", "noxfile.py")
+    session.run("ruff", "check", "src", "tests", "benchmarks", "tools", "noxfile.py")
 
 
 @nox.session
@@ -40,6 +40,13 @@ def integration(session: nox.Session) -> None:
     session.run("pytest", "-m", "integration", *session.posargs, env=OFFLINE)
 
 
+@nox.session(default=False)
+def gazetteers(session: nox.Session) -> None:
+    """Derive the name lists and calendar words from Babel, pycountry, pyarabic and hijridate."""
+    session.install(*nox.project.dependency_groups(PYPROJECT, "derive"))
+    session.run("python", "tools/derive_gazetteers.py", *session.posargs)
+
+
 @nox.session
 def build(session: nox.Session) -> None:
     """Build a release of this repository's corpus into build/ (the README's main job)."""
@@ -48,6 +55,7 @@ def build(session: nox.Session) -> None:
 
 
 BENCHMARKS = {
+    "preannotate": ["bench_preannotate.py", "20"],
     "studio": ["bench_studio.py", "5000"],
 }
 

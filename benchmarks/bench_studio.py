@@ -8,6 +8,7 @@ Target (issue 3): khabar costs at most 25% over the raw SDK.
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import tempfile
@@ -39,8 +40,6 @@ def bench(root: Path, url: str, token: str, n: int) -> None:
     made = project.init(root / "corpus")
     records = list(generated_records(n))
     source = root / "in.jsonl"
-    import json
-
     source.write_text(
         "".join(json.dumps({"id": r["id"], "text": r["text"]}, ensure_ascii=False) + "\n" for r in records),
         encoding="utf-8",

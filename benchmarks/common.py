@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import resource
+import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -16,10 +17,8 @@ SEED = json.loads((ROOT / "sources" / "seed-0001.json").read_text(encoding="utf-
 
 def seed_paragraphs() -> list[dict[str, Any]]:
     """The seed article's lines with their gold spans, the unit generated corpora repeat."""
-    import sys
-
     sys.path.insert(0, str(ROOT / "tests"))
-    from conftest import paragraphs
+    from conftest import paragraphs  # the same split the tests use
 
     return paragraphs(SEED)
 
@@ -66,10 +65,6 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def table(rows: list[tuple[str, ...]]) -> str:
+def table(rows: Sequence[Sequence[str]]) -> str:
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows)
-
-
-def run(fn: Callable[[], None]) -> None:
-    fn()

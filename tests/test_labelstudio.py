@@ -78,7 +78,7 @@ def test_tasks_carry_the_text_our_keys_and_the_draft_with_scores(seed: tuple[Doc
     record = task(doc, scored)
     assert record["data"] == {"text": doc.text, "doc_id": doc.id, "sha256": doc.sha256}
     (draft,) = record["predictions"]
-    assert draft["model_version"] == "khabar-rules-9" and draft["score"] == 0.5
+    assert draft["model_version"].startswith("khabar-rules-9-") and draft["score"] == 0.5
     assert len([r for r in draft["result"] if r["type"] == "relation"]) == sum(
         len(e.arguments) for e in gold.events
     )

@@ -264,6 +264,42 @@ def export(
     out.print(f"export: {n} documents written to {output}")
 
 
+@command(name="evaluate")
+def evaluate_command(
+    gold: Annotated[Path, typer.Option(help="Gold annotations in the interchange format (.jsonl/.json).")],
+    layer: Annotated[str, typer.Option(help="The layer to score (pre, review:<annotator>, ...).")] = "pre",
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="Also write the figures as JSON here.")
+    ] = None,
+    errors: Annotated[bool, typer.Option("--errors/--no-errors", help="List every error.")] = True,
+    project_dir: ProjectDir = None,
+) -> None:
+    """Score a layer against gold: precision, recall, F1 per label (exact and partial), errors.
+
+    Example:  khabar evaluate --gold sources/seed-0001.json --layer pre
+    """
+    result = workflow.evaluate_layer(here(project_dir), gold, layer)
+    out.print(f"entities of layer {layer!r} against {gold} ({result.documents} documents)")
+    out.print(f"{'label':10} {'P':>6} {'R':>6} {'F1':>6}   {'partial F1':>10}   {'gold':>5}")
+    for label, score in result.exact.items():
+        part = result.partial.get(label)
+        out.print(
+            f"{label:10} {score.precision:6.3f} {score.recall:6.3f} {score.f1:6.3f}   "
+            f"{part.f1 if part else 0:10.3f}   {score.tp + score.fn:5d}"
+        )
+    if result.events:
+        out.print("events")
+        for name, score in result.events.items():
+            out.print(f"  {name:26} P {score.precision:.3f} R {score.recall:.3f} F1 {score.f1:.3f}")
+        if result.realis_accuracy is not None:
+            out.print(f"  realis accuracy on matched triggers: {result.realis_accuracy:.3f}")
+    if errors:
+        for error in result.errors:
+            out.print(str(error), markup=False)
+    if json_out is not None:
+        atomic_write(json_out, result.to_json() + "\n")
+
+
 @command()
 def build(project_dir: ProjectDir = None) -> None:
     """Ingest the project's sources, pre-annotate, validate and release a snapshot into build/.

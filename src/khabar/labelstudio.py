@@ -13,6 +13,7 @@ This is the only module that imports label_studio_sdk.
 from __future__ import annotations
 
 import functools
+import hashlib
 import html
 import json
 from collections.abc import Callable, Iterable, Iterator
@@ -165,15 +166,19 @@ def task(doc: Document, pre: Layer | None) -> dict[str, Any]:
 
 def prediction(doc: Document, pre: Layer) -> dict[str, Any]:
     scores = [s.score for s in pre.entities if s.score is not None]
+    result = layer_results(doc, pre)
     return {
-        "model_version": model_version(pre),
+        "model_version": model_version(pre, result),
         "score": round(sum(scores) / len(scores), 3) if scores else 0.0,
-        "result": layer_results(doc, pre),
+        "result": result,
     }
 
 
-def model_version(pre: Layer) -> str:
-    return f"{pre.provenance.producer}-{pre.provenance.version}"
+def model_version(pre: Layer, result: list[dict[str, Any]]) -> str:
+    """Producer, version and a hash of the draft itself: a push replaces a prediction
+    exactly when the draft changed, whatever changed it."""
+    digest = hashlib.sha256(json.dumps(result, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    return f"{pre.provenance.producer}-{pre.provenance.version}-{digest[:8]}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -418,14 +423,13 @@ class Studio:
         if pre is None:
             report.unchanged += 1
             return
-        version = model_version(pre)
+        draft = prediction(doc, pre)
         ours = [(pid, v) for pid, v in known["predictions"] if v.startswith(f"{pre.provenance.producer}-")]
-        if known["sha256"] == doc.sha256 and [v for _, v in ours] == [version]:
+        if known["sha256"] == doc.sha256 and [v for _, v in ours] == [draft["model_version"]]:
             report.unchanged += 1
             return
         for pid, _ in ours:  # only khabar's own older drafts; annotations are separate objects
             self._call("replacing a prediction", functools.partial(self.client.predictions.delete, id=pid))
-        draft = prediction(doc, pre)
         self._call("adding a prediction", lambda: self.client.predictions.create(task=task_id, **draft))
         report.updated += 1
 

@@ -24,7 +24,7 @@ from khabar.scheme import Scheme
 from khabar.snap import snap_layer
 from khabar.store import atomic_write, shard_of
 from khabar.text import normalize
-from khabar.workflow import load_gazetteer
+from khabar.workflow import load_annotator
 
 STATUSES = ("pre", "in review", "reviewed", "adjudicated")
 
@@ -127,7 +127,7 @@ def pull(project: Project, *, since: str | None = None) -> PullReport:
     client = connect(project)
     scheme = project.scheme()
     remote = client.project(project_title(project), scheme, guidelines(project))
-    names = load_gazetteer(project)
+    names = load_annotator(project).gazetteer
 
     def known(phrase: str) -> bool:
         return tuple(normalize(phrase).split()) in names.phrases

@@ -12,8 +12,8 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 
+from khabar.entities import proclitic_analyses
 from khabar.model import Argument, Document, Event, Layer, Span
-from khabar.preannotate import proclitic_analyses
 from khabar.text import SPAN_EDGE, Analysis
 
 PROCLITIC_LETTERS = frozenset("وفبكل")

@@ -249,6 +249,12 @@ class Store:
             if r["doc_id"] == doc_id
         ]
 
+    def write_shard_layers(self, shard: str, layers: dict[str, list[Layer]]) -> None:
+        """Replace a shard's annotation file with ``layers`` (as read with ``shard_layers``
+        and changed): one write instead of a read-compare-write per change."""
+        records = (layer_record(layer) for doc_layers in layers.values() for layer in doc_layers)
+        _write_shard(self.annotations_dir / f"{shard}.jsonl", records, key=lambda r: (r["doc_id"], r["name"]))
+
     def delete_layers(self, keys: Iterable[tuple[str, str]]) -> None:
         """Remove layers by (document id, layer name)."""
         by_shard: dict[str, set[tuple[str, str]]] = defaultdict(set)

@@ -143,10 +143,6 @@ _TABLE = str.maketrans(_ONE_TO_ONE)
 _SLOW = re.compile("[" + "".join(sorted(_DROP)) + "\ufb50-\ufdff\ufe70-\ufefe]")
 
 
-def _is_presentation_form(ch: str) -> bool:
-    return "\ufb50" <= ch <= "\ufdff" or "\ufe70" <= ch <= "\ufefe"
-
-
 def normalize(text: str) -> str:
     """The matching form of a string (what :class:`Analysis` holds), without the map."""
     return Analysis.of(text).norm
@@ -172,17 +168,20 @@ class Analysis:
             return cls(text, text.translate(_TABLE), None)
         out: list[str] = []
         index = array("i")
-        for pos, ch in enumerate(text):
-            if ch in _DROP:
-                continue
-            if _is_presentation_form(ch):
+        kept = 0  # start of the run of plain characters not yet copied
+        for match in _SLOW.finditer(text):
+            pos = match.start()
+            out.append(text[kept:pos])
+            index.extend(range(kept, pos))
+            ch = text[pos]
+            if ch not in _DROP:  # a presentation form: its compatibility letters
                 for part in unicodedata.normalize("NFKC", ch):
                     if part not in _DROP:
                         out.append(part)
                         index.append(pos)
-                continue
-            out.append(ch)
-            index.append(pos)
+            kept = pos + 1
+        out.append(text[kept:])
+        index.extend(range(kept, len(text)))
         return cls(text, "".join(out).translate(_TABLE), index)
 
     def start(self, i: int) -> int:

@@ -15,11 +15,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from khabar import __version__, gazetteer, preannotate, release
-from khabar.errors import KhabarError, ReleaseError
-from khabar.ingest import IngestReport, ingest
+from khabar import __version__, preannotate, release
+from khabar.errors import InputError, KhabarError, ReleaseError
+from khabar.evaluate import Evaluation, evaluate
+from khabar.ingest import IngestReport, Problem, ingest
+from khabar.ingest import read as read_sources
 from khabar.interchange import to_record
-from khabar.model import Layer, best_layer
+from khabar.model import best_layer
 from khabar.progress import track
 from khabar.project import Project
 from khabar.store import atomic_write, dumps
@@ -40,39 +42,47 @@ class PreannotateResult:
     events: int
 
 
-def load_gazetteer(project: Project) -> gazetteer.Gazetteer:
-    return gazetteer.load(project.scheme().entity_labels, project.root / "gazetteers")
+def load_annotator(project: Project) -> preannotate.Annotator:
+    """The pre-annotator with the project's own name lists (``gazetteers/*.yaml``) added."""
+    return preannotate.Annotator.load(project.scheme().entity_labels, project.root / "gazetteers")
 
 
 def preannotate_corpus(project: Project, *, ids: set[str] | None = None) -> PreannotateResult:
-    """Write the ``pre`` layer of every document (or of ``ids``); unchanged layers stay as they are."""
+    """Write the ``pre`` layer of every document (or of ``ids``); unchanged layers stay as they are.
+
+    Works shard by shard: each shard's documents and layers are read once and its
+    annotation file is rewritten once, only if a draft changed.
+    """
     store = project.store()
-    names = load_gazetteer(project)
+    annotator = load_annotator(project)
     created = datetime.now(UTC).isoformat(timespec="seconds")
-    total = store.count()
     documents = written = entities = events = 0
-    batch: list[Layer] = []
-    for doc, layers in track(store.items(), "Pre-annotating", total=total):
-        if ids is not None and doc.id not in ids:
-            continue
-        documents += 1
-        layer = preannotate.run(doc, names, created=created)
-        entities += len(layer.entities)
-        events += len(layer.events)
-        old = next((x for x in layers if x.name == layer.name), None)
-        if old is None or (old.entities, old.events, old.text_sha256, old.provenance.version) != (
-            layer.entities,
-            layer.events,
-            layer.text_sha256,
-            layer.provenance.version,
-        ):
-            batch.append(layer)
-        if len(batch) >= 5000:
-            store.put_layers(batch)
-            written += len(batch)
-            batch = []
-    store.put_layers(batch)
-    written += len(batch)
+    progress = iter(track(range(store.count()), "Pre-annotating"))
+    for shard in store.shards():
+        current = store.shard_layers(shard)
+        changed = False
+        for doc in store.shard_documents(shard):
+            next(progress, None)
+            if ids is not None and doc.id not in ids:
+                continue
+            documents += 1
+            layer = preannotate.run(doc, annotator, created=created)
+            entities += len(layer.entities)
+            events += len(layer.events)
+            layers = current.setdefault(doc.id, [])
+            old = next((x for x in layers if x.name == layer.name), None)
+            if old is not None and (old.entities, old.events, old.text_sha256, old.provenance.version) == (
+                layer.entities,
+                layer.events,
+                layer.text_sha256,
+                layer.provenance.version,
+            ):
+                continue
+            layers[:] = [x for x in layers if x.name != layer.name] + [layer]
+            changed = True
+            written += 1
+        if changed:
+            store.write_shard_layers(shard, current)
     if ids is not None and documents < len(ids):
         missing = sorted(ids - {d.id for d in store.documents()})
         raise KhabarError(f"no such document: {', '.join(missing[:5])}", hint="`khabar export` lists the ids")
@@ -82,6 +92,31 @@ def preannotate_corpus(project: Project, *, ids: set[str] | None = None) -> Prea
 def validate_corpus(project: Project) -> Report:
     store = project.store()
     return validate(track(store.items(), "Validating", total=store.count()), project.scheme())
+
+
+def evaluate_layer(project: Project, gold_path: Path, layer_name: str = "pre") -> Evaluation:
+    """Score the layer ``layer_name`` of the corpus against an interchange gold file."""
+    scheme = project.scheme()
+    store = project.store()
+    pairs = []
+    for found in read_sources([gold_path], scheme):
+        if isinstance(found, Problem):
+            raise InputError(str(found))
+        if found.gold is None:
+            raise InputError(f"{found.where}: the gold record has no entities or events")
+        doc = store.document(found.doc.id)
+        if doc is None:
+            raise InputError(
+                f"{found.where}: document {found.doc.id!r} is not in the corpus",
+                hint="ingest the gold file first: `khabar ingest FILE`",
+            )
+        if doc.sha256 != found.doc.sha256:
+            raise InputError(f"{found.where}: document {doc.id!r} has another text in the corpus")
+        layer = next((x for x in store.layers(doc.id) if x.name == layer_name), None)
+        pairs.append((doc, layer, found.gold))
+    if not pairs:
+        raise InputError(f"{gold_path}: no gold documents")
+    return evaluate(pairs)
 
 
 def corpus_commit(root: Path) -> tuple[str | None, bool]:

@@ -1,0 +1,379 @@
+"""Entity pre-annotation: name lists matched with proclitics outside the span, and context
+rules for what lists cannot hold (dates, times, money, people named after a title,
+organisations named by their head noun).
+
+Everything runs on the analysis view; candidates may overlap, and the longest wins
+(GUIDELINES.md: flat, longest name). Every span keeps its score and the rule or list
+that produced it.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from khabar.gazetteer import Entry, Gazetteer, Lexicon
+from khabar.text import Analysis
+
+CONJUNCTIONS = ("", "و", "ف")
+PREPOSITIONS = ("", "ب", "ك", "ل")
+PROCLITIC_LETTERS = frozenset("وفبكل")
+WORD = re.compile(r"\w+")
+LETTERS = r"[^\W\d_]+"
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def proclitic_analyses(word: str, min_stem: int = 2) -> tuple[tuple[int, str], ...]:
+    """Ways to read ``word`` (normalised) as proclitics + stem: (stem offset, lookup form).
+
+    The whole word comes first, then readings that strip fewer letters. For ل + ال
+    («للناتو») the stem starts at the second ل and is looked up with its alif restored.
+    """
+    if word[:1] not in PROCLITIC_LETTERS:
+        return ((0, word),) if len(word) >= min_stem else ()
+    found = [(0, word)]
+    for conj in CONJUNCTIONS:
+        for prep in PREPOSITIONS:
+            prefix = conj + prep
+            if not prefix or not word.startswith(prefix):
+                continue
+            cut = len(prefix)
+            if prep == "ل" and word.startswith(conj + "لل"):
+                found.append((cut, "ا" + word[cut:]))
+            found.append((cut, word[cut:]))
+    seen = set()
+    out = []
+    for cut, form in found:
+        if (cut, form) not in seen and len(form) >= min_stem:
+            seen.add((cut, form))
+            out.append((cut, form))
+    return tuple(sorted(out, key=lambda item: item[0]))
+
+
+@dataclass(frozen=True, slots=True)
+class WordInfo:
+    """What the rules need to know of one (normalised) word, computed once per word.
+
+    ``readings``: (cut, form) readings that start a listed name; ``head``: where an
+    organisation head noun starts in it; ``anchors``: the rules that may start here.
+    """
+
+    readings: tuple[tuple[int, str], ...]
+    head: int | None
+    anchors: frozenset[str]
+    first_name: bool
+
+
+NOTHING = WordInfo((), None, frozenset(), False)
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A possible entity in analysis-view offsets."""
+
+    start: int
+    end: int
+    label: str
+    score: float
+    rule: str
+
+
+def alternation(phrases: Iterable[str]) -> str:
+    """A regular expression matching any of ``phrases`` (longest first, spaces flexible)."""
+    ordered = sorted(set(phrases), key=lambda p: (-len(p), p))
+    return "(?:" + "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in ordered) + ")"
+
+
+def _bounded(body: str) -> re.Pattern[str]:
+    """``body`` (with a group named span) as whole words, after optional proclitics."""
+    return re.compile(rf"(?<!\w)(?:[وف]?[بلك]?)(?P<span>{body})(?!\w)")
+
+
+class EntityFinder:
+    """Finds entity spans in canonical texts with a gazetteer and a lexicon of context words."""
+
+    def __init__(self, gazetteer: Gazetteer, lexicon: Lexicon) -> None:
+        self.gazetteer = gazetteer
+        self.lexicon = lexicon
+        lx = lexicon
+        self.titles = lx["titles"]
+        self.function_words = lx["function_words"]
+        self.place_cues = lx["place_cues"]
+        self.first_names = lx["first_names"] | lx["foreign_first_names"]
+        ordinal = alternation(lx["ordinals"])
+        day = rf"(?:{ordinal}|\d{{1,2}})"
+        days = rf"{day}(?:\s+و{day})*"
+        month = alternation((lx["months"] | lx["hijri_months"]) - lx["ambiguous_months"])
+        any_month = alternation(lx["months"] | lx["hijri_months"])
+        modifier = alternation(lx["date_modifiers"])
+        year = r"\d{4}"
+        weekday = alternation(lx["weekdays"])
+        relative = alternation(lx["relative_days"])
+        with_month = (
+            rf"{days}\s+(?:من\s+)?(?:{any_month}|الشهر)(?:\s+(?:{year}|{modifier}))?"
+            rf"|{any_month}\s+(?:{year}|{modifier})|الشهر\s+{modifier}|{month}"
+        )
+        self.date = _bounded(
+            rf"(?:{relative}\s+)?(?:يوم\s+)?{weekday}(?:\s+{modifier})?(?:\s+(?:{with_month}))?"
+            rf"|{with_month}"
+            rf"|{alternation(lx['periods'])}\s+{modifier}"
+            rf"|(?:عام|العام|سنه|السنه)\s+{year}"
+            rf"|{relative}"
+        )
+        number = rf"(?:\d+(?:[.,]\d+)?|{alternation(lx['number_words'])})"
+        unit = alternation(lx["time_units"])
+        approx = alternation(lx["approximately"])
+        self.time = re.compile(
+            rf"(?<!\w)(?:[وف]?[بلك]?)(?P<span>{number}\s+{unit}(?:\s+{approx})?"
+            rf"|{alternation(lx['day_parts'])}"
+            rf"|الساعه\s+(?:\d{{1,2}}(?:[:.]\d{{2}})?|{ordinal})(?:\s+{alternation(lx['day_parts'])})?)(?!\w)"
+            rf"|(?<!\w)(?:لمده|نحو|حوالي|قرابه|طيله|طوال|مده)\s+(?P<bare>{unit}(?:\s+{approx})?)(?!\w)"
+        )
+        self.money = _bounded(
+            rf"{number}(?:\s+{alternation(lx['scales'])})?\s+{alternation(lx['currencies'])}"
+            rf"(?:\s+(?:امريكي|اميركي|استرليني))?"
+        )
+        self.title = re.compile(rf"(?<!\w)(?:[وف]?[بلك]?){alternation(self.titles)}(?!\w)")
+        self.quoted = re.compile(rf"«(?P<span>{LETTERS}(?:\s+{LETTERS}){{0,3}})»")
+        self.org_heads = lx["org_heads"]
+
+        def firsts(*keys: str) -> set[str]:
+            return {phrase.split()[0] for key in keys for phrase in lx[key]}
+
+        # The words a rule can start with: a rule's pattern is only tried where one is.
+        self.rules = {
+            "DATE": (
+                self.date,
+                0.85,
+                firsts("relative_days", "weekdays", "months", "hijri_months", "ordinals", "periods")
+                | {"يوم", "الشهر", "عام", "العام", "سنه", "السنه"},
+            ),
+            "TIME": (
+                self.time,
+                0.8,
+                firsts("number_words", "day_parts", "time_units")
+                | {"الساعه", "لمده", "نحو", "حوالي", "قرابه", "طيله", "طوال", "مده"},
+            ),
+            "MONEY": (self.money, 0.85, firsts("number_words")),
+        }
+        self.foreign_first_names = lx["foreign_first_names"]
+        self._words: dict[str, WordInfo] = {}
+
+    def _info(self, word: str) -> WordInfo:
+        """The :class:`WordInfo` of a word, cached (bounded): most words start nothing."""
+        info = self._words.get(word)
+        if info is not None:
+            return info
+        analyses = proclitic_analyses(word)
+        forms = {form for _, form in analyses} | {word}  # short words have no analyses
+        info = WordInfo(
+            readings=tuple((cut, form) for cut, form in analyses if form in self.gazetteer.longest),
+            head=next((cut for cut, form in analyses if form in self.org_heads), None),
+            anchors=frozenset(
+                rule
+                for rule, (_, _, starts) in self.rules.items()
+                if forms & starts or any(form[:1].isdigit() for form in forms)
+            ),
+            first_name=word in self.foreign_first_names,
+        )
+        if info == NOTHING:
+            info = NOTHING
+        if len(self._words) < 100_000:
+            self._words[word] = info
+        return info
+
+    # --- the whole pipeline --------------------------------------------------------------
+
+    def find(self, analysis: Analysis) -> list[Candidate]:
+        """Non-overlapping entity candidates, longest first, in analysis offsets."""
+        norm = analysis.norm
+        words = [m.span() for m in WORD.finditer(norm)]
+        infos = [self._info(norm[a:b]) for a, b in words]
+        candidates = [*self.from_lists(norm, words, infos), *self.from_rules(norm, words, infos)]
+        chosen: list[Candidate] = []
+        taken = bytearray(len(norm))  # 1 where a chosen span lies
+        for c in sorted(candidates, key=lambda c: (-(c.end - c.start), -c.score, c.start)):
+            if taken.find(1, c.start, c.end) == -1:
+                chosen.append(c)
+                taken[c.start : c.end] = b"\x01" * (c.end - c.start)
+        return sorted(chosen, key=lambda c: c.start)
+
+    # --- name lists -----------------------------------------------------------------------
+
+    def from_lists(self, norm: str, words: list[tuple[int, int]], infos: list[WordInfo]) -> list[Candidate]:
+        found = []
+        for i, info in enumerate(infos):
+            if not info.readings:
+                continue
+            match = self._list_match(norm, words, i)
+            if match is None:
+                continue
+            cut, n, entry = match
+            start, end = words[i][0] + cut, words[i + n - 1][1]
+            label, score, rule = entry.label, entry.score, entry.source
+            if label == "PER" and cut == 0 and i > 0 and self._first_name_before(norm, words, i):
+                start, score, rule = words[i - 1][0], max(score, 0.85), "rule:first-name+list"
+            found.append(Candidate(start, end, label, score, rule))
+        return found
+
+    def _list_match(self, norm: str, words: list[tuple[int, int]], i: int) -> tuple[int, int, Entry] | None:
+        a, b = words[i]
+        readings = self._info(norm[a:b]).readings
+        if not readings:
+            return None
+        longest = max(self.gazetteer.longest[form] for _, form in readings)
+        for n in range(min(longest, len(words) - i), 0, -1):
+            if n > 1 and not adjacent(norm, words, i, n):
+                continue
+            rest = tuple(norm[s:e] for s, e in words[i + 1 : i + n])
+            for cut, form in readings:
+                entry = self.gazetteer.get((form, *rest))
+                if entry is not None and (not entry.ambiguous or self._cue(norm, words, i, entry.label)):
+                    return cut, n, entry
+        return None
+
+    def _previous(self, norm: str, words: list[tuple[int, int]], i: int, k: int = 1) -> str:
+        """The ``k`` words before word ``i``, if only spaces separate them."""
+        if i - k < 0 or not adjacent(norm, words, i - k, k + 1):
+            return ""
+        return " ".join(norm[s:e] for s, e in words[i - k : i])
+
+    def _cue(self, norm: str, words: list[tuple[int, int]], i: int, label: str) -> bool:
+        """Whether an ambiguous name at word ``i`` is preceded by what makes it a name."""
+        before = self._previous(norm, words, i)
+        if label in ("GPE", "LOC"):
+            return before in self.place_cues
+        if label == "PER":
+            two = self._previous(norm, words, i, 2)
+            return (
+                before in self.titles
+                or two in self.titles
+                or before in self.first_names
+                or (
+                    self.gazetteer.label_of((before,)) == "NORP"
+                    and self._previous(norm, words, i - 1) in self.titles
+                )
+            )
+        return False
+
+    def _first_name_before(self, norm: str, words: list[tuple[int, int]], i: int) -> bool:
+        before = self._previous(norm, words, i)
+        return bool(before) and before in self.first_names
+
+    # --- context rules --------------------------------------------------------------------
+
+    def from_rules(self, norm: str, words: list[tuple[int, int]], infos: list[WordInfo]) -> list[Candidate]:
+        found = []
+        for label, (pattern, score, _) in self.rules.items():
+            reached = 0
+            for (a, _), info in zip(words, infos, strict=True):
+                if label not in info.anchors or a < reached:
+                    continue
+                m = pattern.match(norm, a)
+                if m is None:
+                    continue
+                group = "span" if m.group("span") is not None else "bare"
+                found.append(Candidate(m.start(group), m.end(group), label, score, f"rule:{label.lower()}"))
+                reached = m.end()
+        found += self._quoted_people(norm)
+        found += self._first_names(norm, words, infos)
+        found += self._organisations(norm, words, infos)
+        return found
+
+    def _quoted_people(self, norm: str) -> list[Candidate]:
+        """«Name» right after a title or role: «المتحدثة باسم الخارجية «...»»."""
+        found = []
+        for m in self.quoted.finditer(norm):
+            name = m.group("span")
+            parts = name.split()
+            if parts[0] in self.function_words or any(p in self.titles for p in parts):
+                continue
+            label = self.gazetteer.label_of(tuple(parts))
+            if label is not None and label != "PER":
+                continue
+            line_start = (
+                max(norm.rfind("\n", 0, m.start()), norm.rfind(".", 0, m.start()), m.start() - 120) + 1
+            )
+            before = norm[line_start : m.start()]
+            if before.rstrip().endswith((":", "؟", "!")):
+                continue  # a quotation, not a name
+            titles = list(self.title.finditer(before))
+            if titles and len(WORD.findall(before[titles[-1].end() :])) <= 6:
+                found.append(Candidate(m.start("span"), m.end("span"), "PER", 0.7, "rule:title+quoted-name"))
+        return found
+
+    def _first_names(self, norm: str, words: list[tuple[int, int]], infos: list[WordInfo]) -> list[Candidate]:
+        """A foreign first name and the word after it: «فيلاديمير بوتين»، «أولاف شولتس»."""
+        found = []
+        for i in range(len(words) - 1):
+            if not infos[i].first_name or not adjacent(norm, words, i, 2):
+                continue
+            second = norm[words[i + 1][0] : words[i + 1][1]]
+            if (
+                second in self.function_words
+                or second.startswith(("ال", "و", "ف"))
+                or not second.isalpha()
+                or self.gazetteer.label_of((second,)) not in (None, "PER")
+            ):
+                continue
+            found.append(Candidate(words[i][0], words[i + 1][1], "PER", 0.7, "rule:first-name"))
+        return found
+
+    def _organisations(
+        self, norm: str, words: list[tuple[int, int]], infos: list[WordInfo]
+    ) -> list[Candidate]:
+        """Head noun + name: «وكالة أسوشيتد برس»، «مجلس روسيا والناتو»، «وزارة الدفاع الروسية»."""
+        found = []
+        for i in range(len(words) - 1):
+            head = infos[i].head
+            if head is None or not adjacent(norm, words, i, 2):
+                continue
+            a = words[i][0]
+            end = self._named_after(norm, words, i + 1)
+            score, rule = 0.75, "rule:org-head+name"
+            if end is None:
+                end, score, rule = self._definite_after(norm, words, i + 1), 0.6, "rule:org-head+noun"
+            if end is not None:
+                found.append(Candidate(a + head, end, "ORG", score, rule))
+        return found
+
+    def _named_after(self, norm: str, words: list[tuple[int, int]], i: int) -> int | None:
+        """End of known names from word ``i`` on, joined by و («روسيا والناتو»)."""
+        end = None
+        while i < len(words):
+            match = self._list_match(norm, words, i)
+            if match is None or (end is not None and not norm[words[i][0] : words[i][1]].startswith("و")):
+                break
+            cut, n, _ = match
+            if end is None and cut:
+                break  # «مجلس لروسيا» is not a name
+            end = words[i + n - 1][1]
+            i += n
+            if i < len(words) and not adjacent(norm, words, i - 1, 2):
+                break
+        return end
+
+    def _definite_after(self, norm: str, words: list[tuple[int, int]], i: int) -> int | None:
+        """End of one to three definite nouns and an optional nationality adjective."""
+        end = None
+        for k in range(i, min(i + 4, len(words))):
+            if k > i and not adjacent(norm, words, k - 1, 2):
+                break
+            word = norm[words[k][0] : words[k][1]]
+            if not word.startswith("ال") or word in self.function_words:
+                break
+            end = words[k][1]
+            if self.gazetteer.label_of((word,)) == "NORP":
+                break
+        return end
+
+
+def adjacent(norm: str, words: list[tuple[int, int]], i: int, n: int) -> bool:
+    """Words i..i+n-1 are separated by single runs of spaces (no punctuation, no line break)."""
+    for k in range(i, i + n - 1):
+        gap = norm[words[k][1] : words[k + 1][0]]
+        if not gap or gap.strip(" \t") or "\n" in gap:
+            return False
+    return True
