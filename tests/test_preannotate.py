@@ -47,7 +47,7 @@ def small() -> Annotator:
         ("حلف شمال الأطلسي", "ORG"),
     ]:
         names.add(name, Entry(label, "list:test", 0.9))
-    return Annotator(EntityFinder(names, load_lexicon()), "test")
+    return Annotator(EntityFinder(names, load_lexicon()), None, "test")
 
 
 def found(text: str, annotator: Annotator) -> list[tuple[str, str]]:

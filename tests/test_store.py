@@ -28,7 +28,7 @@ def test_documents_and_layers_round_trip_with_provenance(tmp_path: Path) -> None
     store.put_documents([doc])
     store.put_layers([layer_for(doc), layer_for(doc, "review:ali")])
     assert store.document("d1") == doc
-    assert store.layers("d1") == [layer_for(doc), layer_for(doc, "review:ali")]
+    assert store.layers("d1") == [layer_for(doc, "review:ali"), layer_for(doc)]  # human work, then drafts
     assert [(d, len(ls)) for d, ls in store.items()] == [(doc, 2)]
 
 

@@ -101,38 +101,45 @@ def test_push_shows_the_drafts_and_pull_brings_human_corrections_into_the_releas
     (draft,) = task.predictions
     pre = next(x for x in made.store().layers("seed-0001") if x.kind == "pre")
     assert draft.model_version.startswith("khabar-rules-")
-    assert len([r for r in draft.result if r["type"] == "labels"]) == len(pre.entities) > 0
+    assert len([r for r in draft.result if r.get("from_name") == "entity"]) == len(pre.entities) > 0
+    assert len([r for r in draft.result if r.get("from_name") == "trigger"]) == len(pre.events) > 0
 
-    # an annotator: relabels one draft span, moves another to swallow a proclitic,
-    # adds a person, a trigger with its realis and an Actor relation
+    # an annotator: keeps the drafted entities but not the drafted events, relabels one
+    # span, moves another to swallow a proclitic, adds a trigger with its realis and an Actor
     text = task.data["text"]
-    result = [dict(r) for r in draft.result]
+    result = [dict(r) for r in draft.result if r.get("from_name") == "entity"]
     result[0] = {**result[0], "value": {**result[0]["value"], "labels": ["LOC"]}}
     moved = next(r for r in result if r["value"]["text"] == "أمريكا")
     start = moved["value"]["start"]
     result += [
         {
-            "id": "p1",
+            "id": "human-p1",
             "from_name": "entity",
             "to_name": "text",
             "type": "labels",
             "value": {"start": 159, "end": 165, "text": text[159:165], "labels": ["PER"]},
         },  # «بايدن with its quote
         {
-            "id": "t1",
+            "id": "human-t1",
             "from_name": "trigger",
             "to_name": "text",
             "type": "labels",
             "value": {"start": 153, "end": 158, "text": text[153:158], "labels": ["THREATEN"]},
         },
         {
-            "id": "t1",
+            "id": "human-t1",
             "from_name": "realis",
             "to_name": "text",
             "type": "choices",
             "value": {"start": 153, "end": 158, "text": text[153:158], "choices": ["actual"]},
         },
-        {"type": "relation", "from_id": "t1", "to_id": "p1", "direction": "right", "labels": ["Actor"]},
+        {
+            "type": "relation",
+            "from_id": "human-t1",
+            "to_id": "human-p1",
+            "direction": "right",
+            "labels": ["Actor"],
+        },
     ]
     annotation = sdk(server).annotations.create(id=task.id, result=result, lead_time=12.5)
 

@@ -10,17 +10,19 @@ that produced it.
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from khabar.gazetteer import Entry, Gazetteer, Lexicon
-from khabar.text import Analysis
 
 CONJUNCTIONS = ("", "و", "ف")
 PREPOSITIONS = ("", "ب", "ك", "ل")
 PROCLITIC_LETTERS = frozenset("وفبكل")
+NAMED = frozenset({"PER", "ORG", "GPE", "LOC", "FAC"})  # what an organisation can be named after
 WORD = re.compile(r"\w+")
+WORD_SPLIT = re.compile(r"(\w+)")
 LETTERS = r"[^\W\d_]+"
 
 
@@ -78,6 +80,31 @@ class Candidate:
     label: str
     score: float
     rule: str
+
+
+class Tokens:
+    """The words of an analysis view, found once and shared by the entity and event rules."""
+
+    __slots__ = ("gaps", "joined", "norm", "spans", "texts")
+
+    def __init__(self, norm: str) -> None:
+        self.norm = norm
+        # one C-level split gives words and what lies between them: [gap, word, gap, word, ..., gap]
+        parts = WORD_SPLIT.split(norm)
+        offsets = list(itertools.accumulate(map(len, parts), initial=0))
+        self.texts = parts[1::2]
+        self.spans = list(zip(offsets[1::2], offsets[2::2], strict=False))
+        #: gaps[k]: what separates word k from word k+1 ("" after the last word)
+        self.gaps = [*parts[2:-1:2], ""] if self.texts else []
+        #: joined[k]: word k and word k+1 are separated by spaces only (one name may go on)
+        self.joined = [g == " " or (bool(g) and not g.strip(" \t")) for g in self.gaps]
+
+    def __len__(self) -> int:
+        return len(self.spans)
+
+    def adjacent(self, i: int, n: int) -> bool:
+        """Words i..i+n-1 are separated by spaces only (no punctuation, no line break)."""
+        return i >= 0 and all(self.joined[i : i + n - 1]) and i + n <= len(self.spans)
 
 
 def alternation(phrases: Iterable[str]) -> str:
@@ -172,9 +199,7 @@ class EntityFinder:
             readings=tuple((cut, form) for cut, form in analyses if form in self.gazetteer.longest),
             head=next((cut for cut, form in analyses if form in self.org_heads), None),
             anchors=frozenset(
-                rule
-                for rule, (_, _, starts) in self.rules.items()
-                if forms & starts or any(form[:1].isdigit() for form in forms)
+                rule for rule, (_, _, starts) in self.rules.items() if forms & starts or word[-1:].isdigit()
             ),
             first_name=word in self.foreign_first_names,
         )
@@ -186,14 +211,13 @@ class EntityFinder:
 
     # --- the whole pipeline --------------------------------------------------------------
 
-    def find(self, analysis: Analysis) -> list[Candidate]:
+    def find(self, t: Tokens) -> list[Candidate]:
         """Non-overlapping entity candidates, longest first, in analysis offsets."""
-        norm = analysis.norm
-        words = [m.span() for m in WORD.finditer(norm)]
-        infos = [self._info(norm[a:b]) for a, b in words]
-        candidates = [*self.from_lists(norm, words, infos), *self.from_rules(norm, words, infos)]
+        known = self._words.get
+        infos = [known(w) or self._info(w) for w in t.texts]
+        candidates = [*self.from_lists(t, infos), *self.from_rules(t, infos)]
         chosen: list[Candidate] = []
-        taken = bytearray(len(norm))  # 1 where a chosen span lies
+        taken = bytearray(len(t.norm))  # 1 where a chosen span lies
         for c in sorted(candidates, key=lambda c: (-(c.end - c.start), -c.score, c.start)):
             if taken.find(1, c.start, c.end) == -1:
                 chosen.append(c)
@@ -202,84 +226,79 @@ class EntityFinder:
 
     # --- name lists -----------------------------------------------------------------------
 
-    def from_lists(self, norm: str, words: list[tuple[int, int]], infos: list[WordInfo]) -> list[Candidate]:
+    def from_lists(self, t: Tokens, infos: list[WordInfo]) -> list[Candidate]:
         found = []
         for i, info in enumerate(infos):
             if not info.readings:
                 continue
-            match = self._list_match(norm, words, i)
+            match = self._list_match(t, i, info.readings)
             if match is None:
                 continue
             cut, n, entry = match
-            start, end = words[i][0] + cut, words[i + n - 1][1]
+            start, end = t.spans[i][0] + cut, t.spans[i + n - 1][1]
             label, score, rule = entry.label, entry.score, entry.source
-            if label == "PER" and cut == 0 and i > 0 and self._first_name_before(norm, words, i):
-                start, score, rule = words[i - 1][0], max(score, 0.85), "rule:first-name+list"
+            if label == "PER" and cut == 0 and self._previous(t, i) in self.first_names:
+                start, score, rule = t.spans[i - 1][0], max(score, 0.85), "rule:first-name+list"
             found.append(Candidate(start, end, label, score, rule))
         return found
 
-    def _list_match(self, norm: str, words: list[tuple[int, int]], i: int) -> tuple[int, int, Entry] | None:
-        a, b = words[i]
-        readings = self._info(norm[a:b]).readings
+    def _list_match(
+        self, t: Tokens, i: int, readings: tuple[tuple[int, str], ...] | None = None
+    ) -> tuple[int, int, Entry] | None:
+        if readings is None:
+            readings = self._info(t.texts[i]).readings
         if not readings:
             return None
         longest = max(self.gazetteer.longest[form] for _, form in readings)
-        for n in range(min(longest, len(words) - i), 0, -1):
-            if n > 1 and not adjacent(norm, words, i, n):
+        for n in range(min(longest, len(t.spans) - i), 0, -1):
+            if n > 1 and not t.adjacent(i, n):
                 continue
-            rest = tuple(norm[s:e] for s, e in words[i + 1 : i + n])
+            rest = tuple(t.texts[i + 1 : i + n])
             for cut, form in readings:
                 entry = self.gazetteer.get((form, *rest))
-                if entry is not None and (not entry.ambiguous or self._cue(norm, words, i, entry.label)):
+                if entry is not None and (not entry.ambiguous or self._cue(t, i, entry.label)):
                     return cut, n, entry
         return None
 
-    def _previous(self, norm: str, words: list[tuple[int, int]], i: int, k: int = 1) -> str:
+    def _previous(self, t: Tokens, i: int, k: int = 1) -> str:
         """The ``k`` words before word ``i``, if only spaces separate them."""
-        if i - k < 0 or not adjacent(norm, words, i - k, k + 1):
+        if i - k < 0 or not t.adjacent(i - k, k + 1):
             return ""
-        return " ".join(norm[s:e] for s, e in words[i - k : i])
+        return " ".join(t.texts[i - k : i])
 
-    def _cue(self, norm: str, words: list[tuple[int, int]], i: int, label: str) -> bool:
+    def _cue(self, t: Tokens, i: int, label: str) -> bool:
         """Whether an ambiguous name at word ``i`` is preceded by what makes it a name."""
-        before = self._previous(norm, words, i)
+        before = self._previous(t, i)
         if label in ("GPE", "LOC"):
             return before in self.place_cues
         if label == "PER":
-            two = self._previous(norm, words, i, 2)
+            two = self._previous(t, i, 2)
             return (
                 before in self.titles
                 or two in self.titles
                 or before in self.first_names
-                or (
-                    self.gazetteer.label_of((before,)) == "NORP"
-                    and self._previous(norm, words, i - 1) in self.titles
-                )
+                or (self.gazetteer.label_of((before,)) == "NORP" and self._previous(t, i - 1) in self.titles)
             )
         return False
 
-    def _first_name_before(self, norm: str, words: list[tuple[int, int]], i: int) -> bool:
-        before = self._previous(norm, words, i)
-        return bool(before) and before in self.first_names
-
     # --- context rules --------------------------------------------------------------------
 
-    def from_rules(self, norm: str, words: list[tuple[int, int]], infos: list[WordInfo]) -> list[Candidate]:
+    def from_rules(self, t: Tokens, infos: list[WordInfo]) -> list[Candidate]:
         found = []
         for label, (pattern, score, _) in self.rules.items():
             reached = 0
-            for (a, _), info in zip(words, infos, strict=True):
+            for (a, _), info in zip(t.spans, infos, strict=True):
                 if label not in info.anchors or a < reached:
                     continue
-                m = pattern.match(norm, a)
+                m = pattern.match(t.norm, a)
                 if m is None:
                     continue
                 group = "span" if m.group("span") is not None else "bare"
                 found.append(Candidate(m.start(group), m.end(group), label, score, f"rule:{label.lower()}"))
                 reached = m.end()
-        found += self._quoted_people(norm)
-        found += self._first_names(norm, words, infos)
-        found += self._organisations(norm, words, infos)
+        found += self._quoted_people(t.norm)
+        found += self._first_names(t, infos)
+        found += self._organisations(t, infos)
         return found
 
     def _quoted_people(self, norm: str) -> list[Candidate]:
@@ -304,13 +323,13 @@ class EntityFinder:
                 found.append(Candidate(m.start("span"), m.end("span"), "PER", 0.7, "rule:title+quoted-name"))
         return found
 
-    def _first_names(self, norm: str, words: list[tuple[int, int]], infos: list[WordInfo]) -> list[Candidate]:
+    def _first_names(self, t: Tokens, infos: list[WordInfo]) -> list[Candidate]:
         """A foreign first name and the word after it: «فيلاديمير بوتين»، «أولاف شولتس»."""
         found = []
-        for i in range(len(words) - 1):
-            if not infos[i].first_name or not adjacent(norm, words, i, 2):
+        for i in range(len(t.spans) - 1):
+            if not infos[i].first_name or not t.joined[i]:
                 continue
-            second = norm[words[i + 1][0] : words[i + 1][1]]
+            second = t.texts[i + 1]
             if (
                 second in self.function_words
                 or second.startswith(("ال", "و", "ف"))
@@ -318,62 +337,51 @@ class EntityFinder:
                 or self.gazetteer.label_of((second,)) not in (None, "PER")
             ):
                 continue
-            found.append(Candidate(words[i][0], words[i + 1][1], "PER", 0.7, "rule:first-name"))
+            found.append(Candidate(t.spans[i][0], t.spans[i + 1][1], "PER", 0.7, "rule:first-name"))
         return found
 
-    def _organisations(
-        self, norm: str, words: list[tuple[int, int]], infos: list[WordInfo]
-    ) -> list[Candidate]:
+    def _organisations(self, t: Tokens, infos: list[WordInfo]) -> list[Candidate]:
         """Head noun + name: «وكالة أسوشيتد برس»، «مجلس روسيا والناتو»، «وزارة الدفاع الروسية»."""
         found = []
-        for i in range(len(words) - 1):
+        for i in range(len(t.spans) - 1):
             head = infos[i].head
-            if head is None or not adjacent(norm, words, i, 2):
+            if head is None or not t.joined[i]:
                 continue
-            a = words[i][0]
-            end = self._named_after(norm, words, i + 1)
+            a = t.spans[i][0]
+            end = self._named_after(t, i + 1, infos)
             score, rule = 0.75, "rule:org-head+name"
             if end is None:
-                end, score, rule = self._definite_after(norm, words, i + 1), 0.6, "rule:org-head+noun"
+                end, score, rule = self._definite_after(t, i + 1), 0.6, "rule:org-head+noun"
             if end is not None:
                 found.append(Candidate(a + head, end, "ORG", score, rule))
         return found
 
-    def _named_after(self, norm: str, words: list[tuple[int, int]], i: int) -> int | None:
+    def _named_after(self, t: Tokens, i: int, infos: list[WordInfo]) -> int | None:
         """End of known names from word ``i`` on, joined by و («روسيا والناتو»)."""
         end = None
-        while i < len(words):
-            match = self._list_match(norm, words, i)
-            if match is None or (end is not None and not norm[words[i][0] : words[i][1]].startswith("و")):
+        while i < len(t.spans):
+            match = self._list_match(t, i, infos[i].readings)
+            if match is None or (end is not None and not t.texts[i].startswith("و")):
                 break
-            cut, n, _ = match
-            if end is None and cut:
-                break  # «مجلس لروسيا» is not a name
-            end = words[i + n - 1][1]
+            cut, n, entry = match
+            if (end is None and cut) or entry.label not in NAMED:
+                break  # «مجلس لروسيا» is not a name, nor «شركة إيرانية»
+            end = t.spans[i + n - 1][1]
             i += n
-            if i < len(words) and not adjacent(norm, words, i - 1, 2):
+            if i < len(t.spans) and not t.joined[i - 1]:
                 break
         return end
 
-    def _definite_after(self, norm: str, words: list[tuple[int, int]], i: int) -> int | None:
+    def _definite_after(self, t: Tokens, i: int) -> int | None:
         """End of one to three definite nouns and an optional nationality adjective."""
         end = None
-        for k in range(i, min(i + 4, len(words))):
-            if k > i and not adjacent(norm, words, k - 1, 2):
+        for k in range(i, min(i + 4, len(t.spans))):
+            if k > i and not t.joined[k - 1]:
                 break
-            word = norm[words[k][0] : words[k][1]]
+            word = t.texts[k]
             if not word.startswith("ال") or word in self.function_words:
                 break
-            end = words[k][1]
+            end = t.spans[k][1]
             if self.gazetteer.label_of((word,)) == "NORP":
                 break
         return end
-
-
-def adjacent(norm: str, words: list[tuple[int, int]], i: int, n: int) -> bool:
-    """Words i..i+n-1 are separated by single runs of spaces (no punctuation, no line break)."""
-    for k in range(i, i + n - 1):
-        gap = norm[words[k][1] : words[k + 1][0]]
-        if not gap or gap.strip(" \t") or "\n" in gap:
-            return False
-    return True

@@ -13,8 +13,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from khabar import __version__, gazetteer
-from khabar.entities import EntityFinder
-from khabar.model import Document, Layer, Provenance, Span
+from khabar.entities import EntityFinder, Tokens
+from khabar.events import EventFinder
+from khabar.model import Argument, Document, Event, Layer, Provenance, Span
 from khabar.text import Analysis
 
 PRODUCER = "khabar-rules"
@@ -22,19 +23,24 @@ PRODUCER = "khabar-rules"
 
 @dataclass(frozen=True)
 class Annotator:
-    """The offline pre-annotator: name lists, context words and the rules over them."""
+    """The offline pre-annotator: name lists, context words, triggers and the rules over them."""
 
     entities: EntityFinder
+    events: EventFinder | None
     version: str
 
     @classmethod
-    def load(cls, labels: tuple[str, ...] | None = None, project_lists: Path | None = None) -> Annotator:
+    def load(
+        cls, labels: tuple[str, ...] | None = None, project_lists: Path | None = None, *, events: bool = True
+    ) -> Annotator:
         """The shipped lists plus a project's own ``gazetteers/*.yaml``."""
         from khabar.scheme import Scheme
 
         names = gazetteer.load(labels or Scheme.load().entity_labels, project_lists)
         lexicon = gazetteer.load_lexicon()
-        return cls(EntityFinder(names, lexicon), f"{__version__}+{names.version}")
+        finder = EntityFinder(names, lexicon)
+        event_finder = EventFinder(gazetteer.load_triggers(), lexicon, finder) if events else None
+        return cls(finder, event_finder, f"{__version__}+{names.version}")
 
     @property
     def gazetteer(self) -> gazetteer.Gazetteer:
@@ -44,13 +50,24 @@ class Annotator:
 def run(doc: Document, annotator: Annotator, *, created: str | None = None) -> Layer:
     """The pre-annotation layer of one document."""
     analysis = Analysis.of(doc.text)
-    entities = []
-    for c in annotator.entities.find(analysis):
-        start, end = analysis.start(c.start), analysis.end(c.end)
-        entities.append(Span(start, end, c.label, doc.text[start:end], round(c.score, 3), c.rule))
+    tokens = Tokens(analysis.norm)
+    candidates = annotator.entities.find(tokens)
+
+    def span(start: int, end: int, label: str, score: float, rule: str) -> Span:
+        a, b = analysis.start(start), analysis.end(end)
+        return Span(a, b, label, doc.text[a:b], round(score, 3), rule)
+
+    entities = [span(c.start, c.end, c.label, c.score, c.rule) for c in candidates]
+    events = []
+    if annotator.events is not None:
+        for e in annotator.events.find(tokens, candidates):
+            arguments = tuple(
+                Argument(role, analysis.start(c.start), analysis.end(c.end)) for role, c in e.arguments
+            )
+            events.append(Event(span(e.start, e.end, e.type, e.score, e.rule), e.realis, arguments))
     provenance = Provenance(
         producer=PRODUCER,
         version=annotator.version,
         created=created or datetime.now(UTC).isoformat(timespec="seconds"),
     )
-    return Layer(doc.id, "pre", "pre", doc.sha256, provenance, tuple(entities), ())
+    return Layer(doc.id, "pre", "pre", doc.sha256, provenance, tuple(entities), tuple(events))

@@ -71,7 +71,19 @@ def snap_layer(doc: Document, layer: Layer, known: Callable[[str], bool]) -> tup
         moved[span.key] = new.key if new else None
         return new
 
-    entities = tuple(s for s in (snap(e, e.label) for e in layer.entities) if s is not None)
+    entities: list[Span] = []
+    seen: set[tuple[int, int, str]] = set()
+    for entity in layer.entities:
+        snapped = snap(entity, entity.label)
+        if snapped is None:
+            continue
+        if (snapped.start, snapped.end, snapped.label) in seen:
+            changes.append(
+                f'{entity.label} "{snapped.text}" ({snapped.start}:{snapped.end}) twice: kept once'
+            )
+            continue
+        seen.add((snapped.start, snapped.end, snapped.label))
+        entities.append(snapped)
     events = []
     for event in layer.events:
         trigger = snap(event.trigger, f"{event.type} trigger")
@@ -83,4 +95,4 @@ def snap_layer(doc: Document, layer: Layer, known: Callable[[str], bool]) -> tup
             if key is not None:
                 arguments.append(Argument(argument.role, *key))
         events.append(Event(trigger, event.realis, tuple(arguments)))
-    return dataclasses.replace(layer, entities=entities, events=tuple(events)), changes
+    return dataclasses.replace(layer, entities=tuple(entities), events=tuple(events)), changes

@@ -1,8 +1,10 @@
 """The on-disk corpus: documents and annotation layers as sharded JSON Lines.
 
-A document lives in ``corpus/<shard>.jsonl`` and its layers in
-``annotations/<shard>.jsonl``, where the shard is the first two hex digits of the
-sha1 of its id. Lines are sorted, one record per line, so git diffs stay small and a
+A document lives in ``corpus/<shard>.jsonl``, its human layers (review, gold,
+adjudicated) in ``annotations/<shard>.jsonl`` and its machine drafts in
+``annotations/drafts/<shard>.jsonl``, where the shard is the first two hex digits of the
+sha1 of its id. Drafts live apart so that remaking them never rewrites a file that holds
+human work. Lines are sorted, one record per line, so git diffs stay small and a
 document is found by reading one shard. Every write replaces a whole shard atomically
 (temporary file, fsync, rename): a crash leaves the old shard or the new one, never half.
 """
@@ -38,8 +40,21 @@ def shard_of(doc_id: str) -> str:
     return hashlib.sha1(doc_id.encode("utf-8")).hexdigest()[:SHARD_DIGITS]
 
 
-def atomic_write(path: Path, data: bytes | str) -> None:
-    """Write ``data`` to ``path`` so that readers see the old file or the new one, never half."""
+def sync_directory(folder: Path) -> None:
+    """Make the renames in ``folder`` durable."""
+    dir_fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+def atomic_write(path: Path, data: bytes | str, *, sync_dir: bool = True, durable: bool = True) -> None:
+    """Write ``data`` to ``path`` so that readers see the old file or the new one, never half.
+
+    With ``sync_dir=False`` the caller syncs the folder once after many writes. With
+    ``durable=False`` nothing is forced to disk: still atomic for a crashed process, for
+    files that can be made again (machine drafts)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     raw = data.encode("utf-8") if isinstance(data, str) else data
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -47,17 +62,15 @@ def atomic_write(path: Path, data: bytes | str) -> None:
         os.fchmod(fd, FILE_MODE)
         with os.fdopen(fd, "wb") as out:
             out.write(raw)
-            out.flush()
-            os.fsync(out.fileno())
+            if durable:
+                out.flush()
+                os.fsync(out.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+    if sync_dir and durable:
+        sync_directory(path.parent)
 
 
 def dumps(record: dict[str, Any]) -> str:
@@ -136,7 +149,20 @@ def layer_record(layer: Layer) -> dict[str, Any]:
         "kind": layer.kind,
         "text_sha256": layer.text_sha256,
         "provenance": provenance,
-        "entities": [span_record(s) for s in layer.entities],
+        # drafts (with score and rule) are written in bulk: one dict literal per span, no call
+        "entities": [
+            {
+                "start": s.start,
+                "end": s.end,
+                "label": s.label,
+                "text": s.text,
+                "score": s.score,
+                "rule": s.rule,
+            }
+            if s.score is not None and s.rule is not None
+            else span_record(s)
+            for s in layer.entities
+        ],
         "events": [event_record(e) for e in layer.events],
     }
 
@@ -182,13 +208,25 @@ class Store:
         for record in _read_lines(self.corpus_dir / f"{shard}.jsonl"):
             yield document_from_record(record)
 
+    @property
+    def drafts_dir(self) -> Path:
+        return self.annotations_dir / "drafts"
+
+    def _layer_dir(self, kind: str) -> Path:
+        return self.drafts_dir if kind == "pre" else self.annotations_dir
+
     def shard_layers(self, shard: str) -> dict[str, list[Layer]]:
-        """The layers of one shard, by document id."""
+        """The layers of one shard (human work, then drafts), by document id."""
         by_doc: dict[str, list[Layer]] = defaultdict(list)
-        for record in _read_lines(self.annotations_dir / f"{shard}.jsonl"):
-            layer = layer_from_record(record)
-            by_doc[layer.doc_id].append(layer)
+        for folder in (self.annotations_dir, self.drafts_dir):
+            for record in _read_lines(folder / f"{shard}.jsonl"):
+                layer = layer_from_record(record)
+                by_doc[layer.doc_id].append(layer)
         return by_doc
+
+    def shard_drafts(self, shard: str) -> dict[str, Layer]:
+        """The draft (pre) layers of one shard, by document id."""
+        return {r["doc_id"]: layer_from_record(r) for r in _read_lines(self.drafts_dir / f"{shard}.jsonl")}
 
     def items(self) -> Iterator[tuple[Document, list[Layer]]]:
         """Every document with its layers, one shard in memory at a time."""
@@ -230,12 +268,23 @@ class Store:
             before = path.read_text(encoding="utf-8") if path.exists() else ""
             atomic_write(path, before + "".join(dumps(r) + "\n" for r in old))
 
-        return _upsert(
-            self.annotations_dir,
-            ((layer.doc_id, (layer.doc_id, layer.name), layer_record(layer)) for layer in layers),
-            key=lambda r: (r["doc_id"], r["name"]),
-            before_replace=save_history if keep_history else None,
-        )
+        drafts: list[Layer] = []
+        human: list[Layer] = []
+        for layer in layers:
+            (drafts if layer.kind == "pre" else human).append(layer)
+        written = 0
+        for folder, chosen, durable in (
+            (self.annotations_dir, human, True),
+            (self.drafts_dir, drafts, False),
+        ):
+            written += _upsert(
+                folder,
+                ((layer.doc_id, (layer.doc_id, layer.name), layer_record(layer)) for layer in chosen),
+                key=lambda r: (r["doc_id"], r["name"]),
+                before_replace=save_history if keep_history else None,
+                durable=durable,
+            )
+        return written
 
     @property
     def history_dir(self) -> Path:
@@ -249,11 +298,12 @@ class Store:
             if r["doc_id"] == doc_id
         ]
 
-    def write_shard_layers(self, shard: str, layers: dict[str, list[Layer]]) -> None:
-        """Replace a shard's annotation file with ``layers`` (as read with ``shard_layers``
-        and changed): one write instead of a read-compare-write per change."""
-        records = (layer_record(layer) for doc_layers in layers.values() for layer in doc_layers)
-        _write_shard(self.annotations_dir / f"{shard}.jsonl", records, key=lambda r: (r["doc_id"], r["name"]))
+    def write_shard_drafts(self, shard: str, drafts: Iterable[Layer]) -> None:
+        """Replace a shard's drafts file: one write for a whole shard of new drafts."""
+        records = (layer_record(layer) for layer in drafts)
+        _write_shard(
+            self.drafts_dir / f"{shard}.jsonl", records, key=lambda r: (r["doc_id"], r["name"]), durable=False
+        )
 
     def delete_layers(self, keys: Iterable[tuple[str, str]]) -> None:
         """Remove layers by (document id, layer name)."""
@@ -261,9 +311,12 @@ class Store:
         for doc_id, name in keys:
             by_shard[shard_of(doc_id)].add((doc_id, name))
         for shard, drop in by_shard.items():
-            path = self.annotations_dir / f"{shard}.jsonl"
-            kept = [r for r in _read_lines(path) if (r["doc_id"], r["name"]) not in drop]
-            _write_shard(path, kept, key=lambda r: (r["doc_id"], r["name"]))
+            for folder in (self.annotations_dir, self.drafts_dir):
+                path = folder / f"{shard}.jsonl"
+                records = list(_read_lines(path))
+                kept = [r for r in records if (r["doc_id"], r["name"]) not in drop]
+                if len(kept) != len(records):
+                    _write_shard(path, kept, key=lambda r: (r["doc_id"], r["name"]))
 
 
 def _raw_lines(path: Path) -> Iterator[str]:
@@ -291,6 +344,7 @@ def _upsert(
     items: Iterable[tuple[str, Any, dict[str, Any]]],
     key: Any,
     before_replace: Callable[[str, list[dict[str, Any]]], None] | None = None,
+    durable: bool = True,
 ) -> int:
     """Write records into their shards; returns how many were new or different.
 
@@ -312,13 +366,13 @@ def _upsert(
             before_replace(shard, replaced)
         changed += len(different)
         records.update(different)
-        _write_shard(path, records.values(), key=key)
+        _write_shard(path, records.values(), key=key, durable=durable)
     return changed
 
 
-def _write_shard(path: Path, records: Iterable[dict[str, Any]], key: Any) -> None:
+def _write_shard(path: Path, records: Iterable[dict[str, Any]], key: Any, *, durable: bool = True) -> None:
     lines = sorted(records, key=key)
     if not lines:
         path.unlink(missing_ok=True)
         return
-    atomic_write(path, "".join(dumps(r) + "\n" for r in lines))
+    atomic_write(path, "".join(dumps(r) + "\n" for r in lines), durable=durable)

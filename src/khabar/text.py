@@ -11,9 +11,9 @@ This is the only module that imports pyarabic.
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
-from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -154,41 +154,63 @@ class Analysis:
 
     ``norm`` drops tashkeel, tatweel, dagger alif and invisible marks, unifies hamza
     forms, alif maqsura, taa marbuta, Persian letters and digits, lower-cases Latin
-    letters and expands presentation-form ligatures. ``index[i]`` is the canonical
-    position of ``norm[i]``; ``None`` means the two line up one to one.
+    letters and expands presentation-form ligatures. The map back is kept as runs:
+    norm positions from ``runs[k]`` on follow canonical positions from ``origins[k]``
+    one to one (a ligature's letters all point at the ligature); no runs means the two
+    line up one to one.
     """
 
     text: str
     norm: str
-    index: array[int] | None
+    runs: tuple[int, ...] = ()
+    origins: tuple[int, ...] = ()
+    copies: tuple[bool, ...] = ()  # whether a run advances with the text (not a ligature's letters)
 
     @classmethod
     def of(cls, text: str) -> Analysis:
         if not _SLOW.search(text):
-            return cls(text, text.translate(_TABLE), None)
+            return cls(text, text.translate(_TABLE))
         out: list[str] = []
-        index = array("i")
+        runs: list[int] = []
+        origins: list[int] = []
+        copies: list[bool] = []
+        size = 0  # length of norm so far
         kept = 0  # start of the run of plain characters not yet copied
         for match in _SLOW.finditer(text):
             pos = match.start()
-            out.append(text[kept:pos])
-            index.extend(range(kept, pos))
+            if pos > kept:
+                runs.append(size)
+                origins.append(kept)
+                copies.append(True)
+                out.append(text[kept:pos])
+                size += pos - kept
             ch = text[pos]
             if ch not in _DROP:  # a presentation form: its compatibility letters
-                for part in unicodedata.normalize("NFKC", ch):
-                    if part not in _DROP:
-                        out.append(part)
-                        index.append(pos)
+                parts = "".join(p for p in unicodedata.normalize("NFKC", ch) if p not in _DROP)
+                if parts:
+                    runs.append(size)
+                    origins.append(pos)
+                    copies.append(False)
+                    out.append(parts)
+                    size += len(parts)
             kept = pos + 1
-        out.append(text[kept:])
-        index.extend(range(kept, len(text)))
-        return cls(text, "".join(out).translate(_TABLE), index)
+        if kept < len(text):
+            runs.append(size)
+            origins.append(kept)
+            copies.append(True)
+            out.append(text[kept:])
+        return cls(text, "".join(out).translate(_TABLE), tuple(runs), tuple(origins), tuple(copies))
+
+    def _position(self, i: int) -> int:
+        """Canonical position of the character at norm position ``i``."""
+        k = bisect.bisect_right(self.runs, i) - 1
+        return self.origins[k] + (i - self.runs[k] if self.copies[k] else 0)
 
     def start(self, i: int) -> int:
         """Canonical position of norm position ``i`` (a span start)."""
-        if self.index is None:
+        if not self.runs:
             return i
-        return self.index[i] if i < len(self.index) else len(self.text)
+        return self._position(i) if i < len(self.norm) else len(self.text)
 
     def end(self, i: int) -> int:
         """Canonical end of a span ending at norm position ``i`` (exclusive).
@@ -196,11 +218,11 @@ class Analysis:
         Marks that follow the last letter (tashkeel, tatweel) stay inside the span, as a
         reader would select the whole written word.
         """
-        if self.index is None:
+        if not self.runs:
             return i
         if i == 0:
             return 0
-        pos = self.index[i - 1] + 1
+        pos = self._position(i - 1) + 1
         while pos < len(self.text) and self.text[pos] in _WORD_MARKS:
             pos += 1
         return pos

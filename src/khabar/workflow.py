@@ -6,10 +6,12 @@ the CLI only parses arguments and prints. ``build`` chains the stages for a corp
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import subprocess
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -47,42 +49,54 @@ def load_annotator(project: Project) -> preannotate.Annotator:
     return preannotate.Annotator.load(project.scheme().entity_labels, project.root / "gazetteers")
 
 
-def preannotate_corpus(project: Project, *, ids: set[str] | None = None) -> PreannotateResult:
-    """Write the ``pre`` layer of every document (or of ``ids``); unchanged layers stay as they are.
+@contextmanager
+def long_lived() -> Iterator[None]:
+    """Exempt everything alive now (name lists, lexicons, caches) from garbage collection
+    passes while a long loop runs: they live as long as the process, and traversing them
+    on every pass cost a fifth of pre-annotation time."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
-    Works shard by shard: each shard's documents and layers are read once and its
-    annotation file is rewritten once, only if a draft changed.
+
+def preannotate_corpus(project: Project, *, ids: set[str] | None = None) -> PreannotateResult:
+    """Write the ``pre`` layer of every document (or of ``ids``); unchanged drafts stay as they are.
+
+    Works shard by shard: each shard's documents and drafts are read once and its drafts
+    file is rewritten once, only if a draft changed. Human layers are not touched.
     """
     store = project.store()
     annotator = load_annotator(project)
     created = datetime.now(UTC).isoformat(timespec="seconds")
     documents = written = entities = events = 0
     progress = iter(track(range(store.count()), "Pre-annotating"))
-    for shard in store.shards():
-        current = store.shard_layers(shard)
-        changed = False
-        for doc in store.shard_documents(shard):
-            next(progress, None)
-            if ids is not None and doc.id not in ids:
-                continue
-            documents += 1
-            layer = preannotate.run(doc, annotator, created=created)
-            entities += len(layer.entities)
-            events += len(layer.events)
-            layers = current.setdefault(doc.id, [])
-            old = next((x for x in layers if x.name == layer.name), None)
-            if old is not None and (old.entities, old.events, old.text_sha256, old.provenance.version) == (
-                layer.entities,
-                layer.events,
-                layer.text_sha256,
-                layer.provenance.version,
-            ):
-                continue
-            layers[:] = [x for x in layers if x.name != layer.name] + [layer]
-            changed = True
-            written += 1
-        if changed:
-            store.write_shard_layers(shard, current)
+    with long_lived():
+        for shard in store.shards():
+            drafts = store.shard_drafts(shard)
+            changed = False
+            for doc in store.shard_documents(shard):
+                next(progress, None)
+                if ids is not None and doc.id not in ids:
+                    continue
+                documents += 1
+                layer = preannotate.run(doc, annotator, created=created)
+                entities += len(layer.entities)
+                events += len(layer.events)
+                old = drafts.get(doc.id)
+                if old is not None and (
+                    old.entities,
+                    old.events,
+                    old.text_sha256,
+                    old.provenance.version,
+                ) == (layer.entities, layer.events, layer.text_sha256, layer.provenance.version):
+                    continue
+                drafts[doc.id] = layer
+                changed = True
+                written += 1
+            if changed:
+                store.write_shard_drafts(shard, drafts.values())
     if ids is not None and documents < len(ids):
         missing = sorted(ids - {d.id for d in store.documents()})
         raise KhabarError(f"no such document: {', '.join(missing[:5])}", hint="`khabar export` lists the ids")

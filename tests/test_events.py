@@ -1,0 +1,175 @@
+from __future__ import annotations
+
+import functools
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from conftest import ROOT, Record
+from khabar.evaluate import evaluate
+from khabar.events import verb_forms
+from khabar.interchange import from_record, to_record
+from khabar.model import Document, Provenance
+from khabar.preannotate import Annotator, run
+from khabar.scheme import Scheme
+from khabar.validate import validate
+
+
+@functools.cache
+def annotator() -> Annotator:
+    return Annotator.load()
+
+
+def events(text: str) -> list[tuple[str, str, str, list[tuple[str, str]]]]:
+    doc = Document("d", text)
+    layer = run(doc, annotator())
+    return [
+        (e.type, e.trigger.text, e.realis, [(a.role, text[a.start : a.end]) for a in e.arguments])
+        for e in layer.events
+    ]
+
+
+def test_verb_forms_cover_tense_person_and_number() -> None:
+    assert {"هدد", "هددت", "هددوا", "يهدد", "تهدد", "يهددون", "نهدد"} <= verb_forms("هدد")
+    assert {"دعا", "دعت", "دعوا", "يدعو", "تدعو"} <= verb_forms("دعا/يدعو")
+    assert {"اعلن", "يعلن", "تعلن"} <= verb_forms("أعلن")
+
+
+@pytest.mark.parametrize(
+    ("text", "trigger", "etype"),
+    [
+        ("وهددت روسيا أوكرانيا", "هددت", "THREATEN"),  # و outside
+        ("بتحذير «بايدن» لبوتين", "تحذير", "THREATEN"),  # ب outside a noun
+        ("وبوتين: سنرد بالقطيعة", "سنرد", "THREATEN"),  # the future س inside
+        ("واشنطن وحلفاؤها سيردون بحزم", "سيردون", "THREATEN"),
+        ("وهو مارفضته إدارة بايدن", "رفضته", "REJECT"),  # glued ما outside, enclitic inside
+        ("قد تفرض عقوبات على روسيا", "تفرض عقوبات", "SANCTION"),  # a phrase with a verb form
+        ("واستغرقت المكالمة الهاتفية 50 دقيقة", "المكالمة الهاتفية", "CONSULT"),
+        ("قطع العلاقات بين البلدين", "قطع العلاقات", "SANCTION"),
+    ],
+)
+def test_triggers_and_their_spans(text: str, trigger: str, etype: str) -> None:
+    assert (etype, trigger) in [(t, s) for t, s, _, _ in events(text)]
+
+
+def test_a_verb_never_takes_a_preposition() -> None:
+    # «بتعهد» is «with a pledge», not the verb «تعهد» (he pledged)
+    assert [t for t, *_ in events("روسيا تطالب بتعهد مكتوب")] == ["REQUEST"]
+
+
+def test_speech_acts_are_not_events() -> None:
+    assert events("وقال الرئيس وأكد وأوضح") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "trigger", "realis"),
+    [
+        ("أن أمريكا قد تفرض عقوبات على روسيا", "تفرض عقوبات", "other"),
+        ("حال غزو روسيا لأوكرانيا", "غزو", "other"),
+        ("ومن المقرر إجراء محادثات في جنيف", "محادثات", "other"),
+        ("عدم نشر المعدات العسكرية للناتو", "نشر المعدات العسكرية", "other"),
+        ("أمريكا تهدد روسيا بعقوبات", "عقوبات", "other"),  # the threatened action
+        ("أمريكا تهدد روسيا بعقوبات", "تهدد", "actual"),  # the threat itself
+        ("وحشدت روسيا قواتها على الحدود", "حشدت", "actual"),
+        ("لم تفرض عقوبات", "تفرض عقوبات", "other"),
+    ],
+)
+def test_realis(text: str, trigger: str, realis: str) -> None:
+    found = {s: r for _, s, r, _ in events(text)}
+    assert found[trigger] == realis
+
+
+@pytest.mark.parametrize(
+    ("text", "trigger", "arguments"),
+    [
+        ("أمريكا تهدد روسيا بعقوبات", "تهدد", [("Actor", "أمريكا"), ("Recipient", "روسيا")]),
+        ("أمريكا تهدد روسيا بعقوبات", "عقوبات", [("Actor", "أمريكا"), ("Recipient", "روسيا")]),
+        (
+            "وحشدت روسيا قواتها على الحدود مع أوكرانيا",
+            "حشدت",
+            [("Actor", "روسيا"), ("Recipient", "أوكرانيا")],
+        ),
+        ("فيما حث الرئيس الأمريكي روسيا على التهدئة", "حث", [("Recipient", "روسيا")]),
+        ("وانتهت المحادثة بين «بايدن وبوتين»", "المحادثة", [("Actor", "بايدن"), ("Recipient", "بوتين")]),
+        ("غزو روسيا لأوكرانيا", "غزو", [("Actor", "روسيا"), ("Recipient", "أوكرانيا")]),
+        (
+            "اجتماع لمجلس روسيا والناتو في الثاني عشر من الشهر ذاته",
+            "اجتماع",
+            [("Actor", "مجلس روسيا والناتو"), ("Time", "الثاني عشر من الشهر ذاته")],
+        ),
+        (
+            "وأجرى الوزير اتصالا هاتفيا بنظيره الإسرائيلي يسرائيل كاتس استمر 40 دقيقة",
+            "اتصالا هاتفيا",
+            [("Recipient", "يسرائيل كاتس")],
+        ),  # a duration is no Time
+        (
+            "تجري محادثات بين مسؤولين في التاسع من يناير المقبل بجنيف",
+            "محادثات",
+            [("Time", "التاسع من يناير المقبل"), ("Place", "جنيف")],
+        ),
+        ("وأكد روته أن الحلف سيعزز وجوده", "سيعزز وجوده", []),  # another clause's subject
+    ],
+)
+def test_arguments_follow_arabic_word_order(
+    text: str, trigger: str, arguments: list[tuple[str, str]]
+) -> None:
+    found = {s: args for _, s, _, args in events(text)}
+    assert found[trigger] == arguments
+
+
+def test_seed_article_meets_the_event_targets(seed_record: Record, scheme: Scheme) -> None:
+    doc, gold = from_record(seed_record, scheme, provenance=Provenance("gold"))
+    assert gold is not None
+    result = evaluate([(doc, run(doc, annotator()), gold)])
+    assert result.events["trigger classification"].f1 >= 0.80
+    assert result.events["argument classification"].f1 >= 0.60
+    assert result.realis_accuracy is not None and result.realis_accuracy >= 0.80
+
+
+def test_held_out_events_stay_reasonable(scheme: Scheme) -> None:
+    pairs = []
+    for line in (ROOT / "tests" / "data" / "heldout.jsonl").read_text(encoding="utf-8").splitlines():
+        doc, gold = from_record(json.loads(line), scheme, provenance=Provenance("gold"))
+        assert gold is not None
+        pairs.append((doc, run(doc, annotator()), gold))
+    result = evaluate(pairs)
+    print({k: round(v.f1, 3) for k, v in result.events.items()}, result.realis_accuracy)
+    assert result.events["trigger classification"].f1 >= 0.75
+    assert result.events["argument classification"].f1 >= 0.6
+
+
+def test_events_reach_every_output(seed_record: Record, scheme: Scheme) -> None:
+    doc = Document("seed", seed_record["text"])
+    layer = run(doc, annotator())
+    record = to_record(doc, layer)
+    assert len(record["events"]) == len(layer.events) > 20
+    first = record["events"][0]
+    assert set(first) == {"type", "realis", "trigger", "arguments"}
+    assert all(doc.text[a["start"] : a["end"]] == a["text"] for e in record["events"] for a in e["arguments"])
+
+
+TRIGGERS = ["هدد", "تهدد", "عقوبات", "هجوم", "محادثات", "طالبت", "رفضته", "سنرد", "غزو", "حشد"]
+ENTITIES = ["روسيا", "لأوكرانيا", "بايدن", "وبوتين", "الناتو", "أمس", "بجنيف", "الأمريكي"]
+FILLER = ["قال", "إن", "قد", "حال", "على", "في", "بين", "و", "،", ".", ":", "\n", "«", "»"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(TRIGGERS + ENTITIES + FILLER), max_size=60))
+def test_any_mix_of_triggers_and_entities_gives_valid_events(words: list[str]) -> None:
+    """Many triggers and no entities, entities and no triggers, long sentences, repeats:
+    every argument points at an entity of the layer in the trigger's sentence."""
+    text = " ".join(words).strip() or "نص"
+    doc = Document("d", text)
+    layer = run(doc, annotator())
+    report = validate([(doc, [layer])], Scheme.load())
+    assert report.ok, [str(v) for v in report.errors]
+
+
+def test_very_long_sentences_with_repeated_triggers() -> None:
+    text = " ".join(["هددت روسيا أوكرانيا بعقوبات"] * 2000)
+    doc = Document("d", text)
+    layer = run(doc, annotator())
+    assert len(layer.events) >= 2000
+    assert validate([(doc, [layer])], Scheme.load()).ok
