@@ -56,6 +56,7 @@ def build(session: nox.Session) -> None:
 
 BENCHMARKS = {
     "preannotate": ["bench_preannotate.py", "20"],
+    "release": ["bench_release.py", "10000"],
     "studio": ["bench_studio.py", "5000"],
 }
 

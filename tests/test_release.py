@@ -1,21 +1,27 @@
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import json
 import os
 import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import datasets
 import pytest
 
-from conftest import Record
+from conftest import Record, write_jsonl
+from khabar import diff, units
 from khabar.conllu_format import read_spans
 from khabar.errors import ReleaseError
+from khabar.model import Event, Span
 from khabar.project import Project
+from khabar.publish import publish
 from khabar.release import check, split_of
-from khabar.workflow import export_jsonl, preannotate_corpus, release_corpus
+from khabar.workflow import export_jsonl, ingest_paths, preannotate_corpus, release_corpus, validate_corpus
 
 UDVALIDATE = Path(sys.executable).parent / "udvalidate"
 PERCENT = {"train": 80, "validation": 10, "test": 10}
@@ -185,3 +191,156 @@ def test_export_writes_the_interchange_format(
     assert export_jsonl(paragraphs_project, out, "gold") == 10
     exported = {r["id"]: r for r in map(json.loads, out.read_text().splitlines())}
     assert all(exported[r["id"]] == r for r in paragraph_records)
+
+
+def test_the_card_has_numbers_charts_scheme_citation_and_metadata(paragraphs_project: Project) -> None:
+    made = release_corpus(paragraphs_project, "1.0.0", allow_dirty=True)
+    card = (made.path / "README.md").read_text(encoding="utf-8")
+    for heading in (
+        "## Numbers",
+        "### Entities per label",
+        "### Events per type",
+        "## Annotation",
+        "### Entity labels",
+        "### Event types (PLOVER)",
+        "## License",
+        "## Citation",
+        "=== Machine-readable metadata",
+    ):
+        assert heading in card
+    assert "![entities](figures/entities.png)" in card and "![events](figures/events.png)" in card
+    assert (made.path / "figures" / "entities.png").read_bytes().startswith(b"\x89PNG")
+    assert "| total | 10 |" in card
+    assert "`ner_tags` (IOB2, a ClassLabel sequence)" in card
+
+
+def test_a_grown_corpus_keeps_its_splits_and_the_changelog_lists_what_changed(
+    paragraphs_project: Project, paragraph_records: list[Record], tmp_path: Path
+) -> None:
+    first = release_corpus(paragraphs_project, "1.0.0", allow_dirty=True)
+    assert "The first release." in (first.path / "CHANGELOG.md").read_text()
+    # plant: two new documents, one removed entity, one relabelled, one moved, one new event
+    extra = [
+        {"id": f"extra-{i}", "text": f"خبر جديد رقم {i} عن روسيا.", "entities": [], "events": []}
+        for i in range(2)
+    ]
+    ingest_paths(paragraphs_project, [write_jsonl(tmp_path / "extra.jsonl", extra)])
+    store = paragraphs_project.store()
+    doc_id = "seed-0001-p01"
+    gold = next(x for x in store.layers(doc_id) if x.kind == "gold")
+    text = store.document(doc_id).text  # type: ignore[union-attr]
+    # none of the three is an event argument
+    removed, relabelled, moved = (
+        next(e for e in gold.entities if e.text == t) for t in ("الأمريكي", "الروسي", "ساعة تقريبا")
+    )
+    entities = [
+        dataclasses.replace(relabelled, label="ORG")
+        if e is relabelled
+        else dataclasses.replace(e, start=e.start + 1, text=text[e.start + 1 : e.end])
+        if e is moved
+        else e
+        for e in gold.entities
+        if e is not removed
+    ]
+    trigger = Span(0, 6, "AGREE", text[0:6])
+    store.put_layers(
+        [dataclasses.replace(gold, entities=tuple(entities), events=(*gold.events, Event(trigger, "actual")))]
+    )
+    second = release_corpus(paragraphs_project, "1.1.0", allow_dirty=True)
+    old, new = diff.load(first.path), diff.load(second.path)
+    assert all(new.split[d] == old.split[d] for d in old.docs)
+    result = diff.diff(old, new)
+    assert result.added == ["extra-0", "extra-1"] and not result.removed and not result.moved_split
+    assert dict(result.spans) == {"removed": 1, "relabelled": 1, "moved": 1}
+    assert dict(result.events) == {"added": 1}
+    assert result.labels["ORG"][1] == result.labels["ORG"][0] + 1
+    changelog = (second.path / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert changelog.startswith("# Changelog\n\n## 1.1.0 (since 1.0.0)")
+    assert "2 added, 0 removed" in changelog and "## 1.0.0" in changelog
+    assert (
+        f"{doc_id} {relabelled.start}:{relabelled.end} «{relabelled.text}»: {relabelled.label} -> ORG"
+        in changelog
+    )
+
+
+def test_release_check_reads_the_content_not_only_the_checksums(paragraphs_project: Project) -> None:
+    made = release_corpus(paragraphs_project, "1.0.0", allow_dirty=True)
+    conllu = made.path / "conllu" / "train.conllu"
+    conllu.write_text(
+        conllu.read_text(encoding="utf-8").replace("NER=B-GPE", "NER=B-LOC", 1), encoding="utf-8"
+    )
+    manifest_path = made.path / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["files"]["conllu/train.conllu"] = hashlib.sha256(conllu.read_bytes()).hexdigest()
+    manifest_path.write_text(json.dumps(manifest))  # a tamperer who also updated the manifest
+    problems = check(made.path)
+    assert problems and "entity tags differ from the documents" in problems[0]
+
+
+def test_a_published_release_loads_at_its_tag(paragraphs_project: Project, tmp_path: Path) -> None:
+    remote = tmp_path / "remote.git"
+    subprocess.run(["git", "init", "--quiet", "--bare", str(remote)], check=True)
+    first = release_corpus(paragraphs_project, "1.0.0", allow_dirty=True)
+    publish(first.path, str(remote))
+    store = paragraphs_project.store()
+    gold = next(x for x in store.layers("seed-0001-p01") if x.kind == "gold")
+    store.put_layers([dataclasses.replace(gold, entities=gold.entities[1:])])
+    second = release_corpus(paragraphs_project, "1.1.0", allow_dirty=True)
+    publish(second.path, str(remote))
+    with pytest.raises(ReleaseError, match=r"already has version 1\.0\.0"):
+        publish(first.path, str(remote))
+    clone = tmp_path / "clone"
+    subprocess.run(
+        ["git", "clone", "--quiet", "--branch", "1.0.0", str(remote), str(clone)],
+        check=True,
+        capture_output=True,
+    )
+    docs = datasets.load_dataset(str(clone), "documents")
+    by_id = {r["id"]: r for split in docs.values() for r in split}
+    assert len(by_id["seed-0001-p01"]["entities"]) == len(gold.entities)  # the first release, not the second
+    assert check(clone) == []
+
+
+def test_a_tampered_release_is_not_published(paragraphs_project: Project, tmp_path: Path) -> None:
+    remote = tmp_path / "remote.git"
+    subprocess.run(["git", "init", "--quiet", "--bare", str(remote)], check=True)
+    made = release_corpus(paragraphs_project, "1.0.0", allow_dirty=True)
+    (made.path / "README.md").write_text("edited")
+    with pytest.raises(ReleaseError, match="fails its check"):
+        publish(made.path, str(remote))
+
+
+def test_validation_warnings_are_grouped_and_do_not_block(
+    new_project: Callable[..., Project], paragraph_records: list[Record]
+) -> None:
+    near = {
+        **paragraph_records[0],
+        "id": "near-copy",
+        "entities": [],
+        "events": [],
+        "text": paragraph_records[0]["text"].replace("أوكرانيا", "سوريا", 1),
+    }
+    made = new_project([*paragraph_records, near])
+    report = validate_corpus(made)
+    assert report.ok and report.counts().get("near-duplicate") == 2
+    assert any(line.startswith("warning near-duplicate: 2 (near-copy") for line in report.grouped())
+    release_corpus(made, "1.0.0", allow_dirty=True)
+
+
+def test_a_re_release_only_processes_what_changed(
+    paragraphs_project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    release_corpus(paragraphs_project, "1.0.0", allow_dirty=True)
+    computed: list[int] = []
+    real = units.compute
+
+    def counting(pairs: list[Any], scheme: Any) -> Any:
+        computed.append(len(pairs))
+        return real(pairs, scheme)
+
+    monkeypatch.setattr(units, "compute", counting)
+    store = paragraphs_project.store()
+    gold = next(x for x in store.layers("seed-0001-p03") if x.kind == "gold")
+    store.put_layers([dataclasses.replace(gold, entities=gold.entities[1:])])
+    release_corpus(paragraphs_project, "1.0.1", allow_dirty=True)
+    assert computed == [1]

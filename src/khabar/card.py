@@ -1,10 +1,18 @@
 """The dataset card of a release: README.md with YAML metadata that ``datasets`` reads
-(configs, features, splits) and the numbers a researcher looks for."""
+(configs, features, splits), the numbers and charts a researcher looks for, the scheme,
+how the data was annotated, license, citation, and a machine-readable block as Universal
+Dependencies treebanks have."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import matplotlib
+
+matplotlib.use("Agg")  # files only, never a window
+import matplotlib.pyplot as plt
 import yaml
 
 from khabar import hf
@@ -14,6 +22,44 @@ if TYPE_CHECKING:
     from khabar.release import ReleaseInfo, SplitStats
 
 LICENSE_IDS = {"CC-BY-4.0": "cc-by-4.0", "CC-BY-SA-4.0": "cc-by-sa-4.0", "CC0-1.0": "cc0-1.0", "MIT": "mit"}
+COLUMNS = {
+    "ner": "`id` (document id and sentence number), `doc_id`, `tokens` (words: proclitics split off as in "
+    "CoNLL-U), `ner_tags` (IOB2, a ClassLabel sequence)",
+    "documents": "`id`, `text` (canonical), `title`, `url`, `published`, `source`, `layer` (the kind of "
+    "layer released: gold, review or adjudicated), `entities` (`start`, `end`, `label`, `text`), "
+    "`events` (`type`, `realis`, `trigger`, `arguments` with `role`, `start`, `end`, `text`)",
+    "events": "`id`, `doc_id`, `sentence`, `type`, `realis`, `trigger`, `trigger_start`, `trigger_end`, and "
+    "the texts of each role (`actor`, `recipient`, `place`, `time`)",
+}
+
+
+def figures(folder: Path, scheme: Scheme, stats: dict[str, SplitStats]) -> list[str]:
+    """Bar charts of entity labels and event types per split, as PNG (reproducible bytes)."""
+    splits = [s for s, st in stats.items() if st.documents]
+    if not splits:
+        return []
+    folder.mkdir(parents=True, exist_ok=True)
+    made = []
+    for name, labels, attr in (
+        ("entities", scheme.entity_labels, "entities"),
+        ("events", scheme.event_types, "events"),
+    ):
+        fig, ax = plt.subplots(figsize=(8, 0.35 * len(labels) + 1.2), dpi=100)
+        left = [0] * len(labels)
+        for split in splits:
+            counts = [getattr(stats[split], attr)[label] for label in labels]
+            ax.barh(labels, counts, left=left, label=split)
+            left = [a + b for a, b in zip(left, counts, strict=True)]
+        ax.invert_yaxis()
+        ax.set_xlabel("mentions" if name == "entities" else "events")
+        ax.set_title(f"{name.capitalize()} per {'label' if name == 'entities' else 'type'} and split")
+        ax.legend(loc="lower right")
+        fig.tight_layout()
+        path = folder / f"{name}.png"
+        fig.savefig(path, format="png", metadata={"Software": None})  # no version or date in the bytes
+        plt.close(fig)
+        made.append(f"figures/{name}.png")
+    return made
 
 
 def render(
@@ -24,9 +70,15 @@ def render(
     feats: dict[str, Any],
     *,
     unreviewed: int,
+    figures: Sequence[str] = (),
+    extra: str = "",
+    warnings: Sequence[str] = (),
 ) -> str:
     splits = [s for s, st in stats.items() if st.documents]
-    total_docs = sum(stats[s].documents for s in splits)
+    total = {
+        key: sum(stats[s].counts()[key] for s in splits)
+        for key in ("documents", "sentences", "tokens", "entities", "events")
+    }
     metadata: dict[str, Any] = {
         "language": [info.language],
         "license": LICENSE_IDS.get(info.license, info.license.lower()),
@@ -34,13 +86,13 @@ def render(
         "task_categories": ["token-classification"],
         "task_ids": ["named-entity-recognition"],
         "tags": ["news", "events", "plover", "arabic"],
-        "size_categories": [_size(total_docs)],
+        "size_categories": [_size(total["documents"])],
         "configs": [
             {
                 "config_name": config,
                 **({"default": True} if config == "ner" else {}),
                 "data_files": [
-                    {"split": s, "path": f"{config}/{s}.parquet"} for s in present.get(config, [])
+                    {"split": s, "path": f"{config}/{s}.parquet"} for s in present.get(config, {})
                 ],
             }
             for config in hf.CONFIGS
@@ -78,7 +130,13 @@ def render(
         'events = load_dataset("<this folder or repository>", "events")   # one row per event',
         "```",
         "",
-        "CoNLL-U files of the same data are in `conllu/`.",
+        "Configs and their columns:",
+        "",
+        *(f"- `{c}`: {COLUMNS[c]}" for c in hf.CONFIGS if present.get(c)),
+        "",
+        "The same data as CoNLL-U is in `conllu/`: `# newdoc id`, `# sent_id`, `# text`, "
+        "`SpaceAfter=No`, multiword tokens where a span boundary cuts a token, and IOB2 tags in "
+        "MISC (`NER=B-GPE`, `Event=B-THREATEN`).",
         "",
         "## Numbers",
         "",
@@ -89,10 +147,13 @@ def render(
             f"{sum(stats[s].entities.values())} | {sum(stats[s].events.values())} |"
             for s in splits
         ),
+        f"| total | {total['documents']} | {total['sentences']} | {total['tokens']} | {total['entities']} | "
+        f"{total['events']} |",
         "",
         "Splits are assigned by a hash of the document id, so a document never changes split "
         "between releases. Splits with no document are left out.",
         "",
+        *(f"![{Path(f).stem}]({f})\n" for f in figures),
         "### Entities per label",
         "",
         _table(scheme.entity_labels, splits, {s: stats[s].entities for s in splits}),
@@ -103,6 +164,17 @@ def render(
         "",
         _provenance(stats, splits, unreviewed),
         "",
+        "Every release passes khabar's validation: offsets inside the text, span texts, labels, "
+        "types and roles from the scheme, no overlapping entities, IOB2, arguments pointing at "
+        "entities of the trigger's sentence, one text per document id; the CoNLL-U passes the "
+        "official UD validator at level 2 (tree tests excluded: there is no syntax).",
+        "",
+        *(
+            ["Warnings at release time (they do not block a release):", "", *(f"- {w}" for w in warnings), ""]
+            if warnings
+            else []
+        ),
+        *([extra, ""] if extra else []),
         f"Scheme: `{scheme.name}` version {scheme.version} (sha256 `{scheme.sha256[:12]}`).",
         "",
         "### Entity labels",
@@ -133,8 +205,47 @@ def render(
         "",
         f"{info.license}.",
         "",
+        "## Citation",
+        "",
+        "```bibtex",
+        info.citation.strip() or _citation(info),
+        "```",
+        "",
+        "## Machine-readable metadata",
+        "",
+        "```",
+        "=== Machine-readable metadata (DO NOT REMOVE!) ================================",
+        f"Name: {info.name}",
+        f"Version: {info.version}",
+        f"License: {info.license}",
+        f"Language: {info.language}",
+        "Includes text: yes",
+        "Genre: news",
+        "Lemmas: not available",
+        "UPOS: placeholder from characters (PUNCT, NUM, SYM, ADP/CCONJ for proclitics, X)",
+        "XPOS: not available",
+        "Features: not available",
+        "Relations: not available",
+        f"Named entities: {', '.join(scheme.entity_labels)} (IOB2 in MISC NER=)",
+        f"Events: PLOVER {', '.join(scheme.event_types)} (IOB2 in MISC Event=); arguments "
+        f"{', '.join(scheme.role_names)}; realis {', '.join(scheme.realis_values)}",
+        f"Documents: {total['documents']}",
+        f"Tokens: {total['tokens']}",
+        f"Reviewed by people: {'all documents' if not unreviewed else f'all but {unreviewed} documents'}",
+        f"Contact: {info.contact or 'see the repository'}",
+        "===============================================================================",
+        "```",
+        "",
     ]
     return "\n".join(lines)
+
+
+def _citation(info: ReleaseInfo) -> str:
+    key = "".join(ch for ch in info.name.lower() if ch.isalnum()) or "khabar"
+    return (
+        f"@misc{{{key}-{info.version},\n  title = {{{info.name}}},\n  note = {{Version {info.version}, "
+        f"built with khabar}},\n  howpublished = {{dataset}}\n}}"
+    )
 
 
 def _size(n: int) -> str:
@@ -163,7 +274,9 @@ def _provenance(stats: dict[str, SplitStats], splits: list[str], unreviewed: int
     parts = ", ".join(f"{n} {kind}" for kind, n in sorted(kinds.items()))
     text = (
         f"Documents by the layer released: {parts or 'none'}. Drafts come from khabar's offline "
-        "rule-based pre-annotator and are corrected by annotators in Label Studio."
+        "rule-based pre-annotator (name lists, context rules, a PLOVER trigger lexicon) and are "
+        "corrected by annotators in Label Studio; several reviews of one document are merged by "
+        "majority (adjudication) before release."
     )
     if unreviewed:
         text += (

@@ -19,7 +19,7 @@ import typer
 from rich.console import Console
 from typer.core import TyperGroup
 
-from khabar import __version__, project, review, studio, workflow
+from khabar import __version__, diff, project, publish, review, studio, workflow
 from khabar.errors import KhabarError
 from khabar.release import Release
 from khabar.release import check as check_release
@@ -163,15 +163,23 @@ def validate(
     json_out: Annotated[
         Path | None, typer.Option("--json", help="Also write the report as JSON here.")
     ] = None,
+    limit: Annotated[int, typer.Option("--max", help="Violations listed per rule (0: all).")] = 20,
     project_dir: ProjectDir = None,
 ) -> None:
-    """Check the whole corpus; exit 1 and list every violation (document, offsets, rule, hint).
+    """Check the whole corpus; exit 1 on any error. Lists violations by rule (document,
+    offsets, rule, hint); warnings do not fail.
 
     Example:  khabar validate --json report.json
     """
     report = workflow.validate_corpus(here(project_dir))
+    shown: dict[str, int] = {}
     for violation in report.violations:
+        shown[violation.rule] = shown.get(violation.rule, 0) + 1
+        if limit and shown[violation.rule] > limit:
+            continue
         (out if violation.severity == "warning" else err).print(str(violation), markup=False)
+    for line in report.grouped():
+        out.print(f"  {line}", markup=False)
     if json_out is not None:
         atomic_write(json_out, report.to_json() + "\n")
     counts = ", ".join(f"{rule} {n}" for rule, n in report.counts().items())
@@ -236,6 +244,46 @@ def check(
     if problems:
         raise typer.Exit(1)
     out.print(f"check: {release_dir} matches its manifest")
+
+
+@command(release_app, name="diff")
+def release_diff(
+    old: Annotated[Path, typer.Argument(help="The older release folder.", file_okay=False)],
+    new: Annotated[Path, typer.Argument(help="The newer release folder.", file_okay=False)],
+    limit: Annotated[int, typer.Option("--max", help="Changes listed (0: all).")] = 0,
+) -> None:
+    """What changed between two releases: documents, spans, events, counts per label.
+
+    Example:  khabar release diff build/1.0.0 build/1.1.0
+    """
+    for folder in (old, new):
+        if not (folder / "manifest.json").is_file():
+            raise KhabarError(f"{folder} is not a release (no manifest.json)")
+    result = diff.diff(diff.load(old), diff.load(new))
+    out.print(result.markdown(limit=limit or 10**9), markup=False)
+    if result.moved_split:
+        raise typer.Exit(1)
+
+
+@command(name="publish")
+def publish_command(
+    release_dir: Annotated[
+        Path, typer.Argument(help="A release folder (with manifest.json).", file_okay=False)
+    ],
+    to: Annotated[
+        str, typer.Option("--to", help="The git remote: a path, an URL, a Hugging Face dataset repo.")
+    ],
+    branch: Annotated[str, typer.Option(help="The branch that shows the newest release.")] = "main",
+) -> None:
+    """Push a checked release to a git remote with a tag equal to its version.
+
+    Example:  khabar publish build/1.0.0 --to git@example.org:team/arabic-news.git
+    """
+    commit = publish.publish(release_dir, to, branch=branch)
+    out.print(f"published {release_dir.name} to {to} (commit {commit[:12]}, tag {release_dir.name})")
+    out.print(
+        f"  load it with: datasets.load_dataset(<the repository>, 'ner', revision={release_dir.name!r})"
+    )
 
 
 @command()

@@ -41,9 +41,12 @@ def sentence_lines(doc_id: str, sentence: Sentence) -> Iterator[str]:
     yield ""
 
 
-def document_lines(doc: Document, layer: Layer | None) -> Iterator[str]:
+def document_lines(
+    doc: Document, layer: Layer | None, sentences: list[Sentence] | None = None
+) -> Iterator[str]:
+    """The CoNLL-U lines of a document (``sentences``: its segmentation, when already made)."""
     yield f"# newdoc id = {doc.id}"
-    for sentence in segment(doc, layer):
+    for sentence in sentences if sentences is not None else segment(doc, layer):
         yield from sentence_lines(doc.id, sentence)
 
 

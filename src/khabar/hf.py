@@ -12,11 +12,13 @@ This is the only module that imports ``datasets``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import datasets
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from khabar.model import Document, Layer
 from khabar.scheme import Scheme
@@ -127,16 +129,43 @@ def event_rows(
     return rows
 
 
-def write_parquet(rows: Iterable[dict[str, Any]], feats: datasets.Features, path: Path) -> tuple[int, int]:
-    """Write rows as parquet with their features in the schema metadata.
+class ParquetSink:
+    """Rows written to one parquet file in batches, with the features in its schema
+    metadata (so ``datasets`` reads ClassLabel names back): memory stays flat."""
 
-    Returns the number of rows and of bytes in Arrow form (the card's ``num_bytes``).
-    """
-    datasets.disable_progress_bars()
-    table = datasets.Dataset.from_list(list(rows), features=feats)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    table.to_parquet(str(path))
-    return len(table), table.data.nbytes
+    def __init__(self, path: Path, feats: datasets.Features, batch: int) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.schema = feats.arrow_schema
+        self.writer = pq.ParquetWriter(str(path), self.schema)
+        self.batch = batch
+        self.rows: list[dict[str, Any]] = []
+        self.count = 0
+        self.nbytes = 0
+
+    def add(self, rows: list[dict[str, Any]]) -> None:
+        self.rows.extend(rows)
+        if len(self.rows) >= self.batch:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.rows:
+            table = pa.Table.from_pylist(self.rows, schema=self.schema)
+            self.writer.write_table(table)
+            self.count += table.num_rows
+            self.nbytes += table.nbytes
+            self.rows = []
+
+    def close(self) -> tuple[int, int]:
+        """Write what is left; returns the rows written and their size in Arrow form."""
+        self.flush()
+        self.writer.close()
+        return self.count, self.nbytes
+
+
+def read_rows(path: Path) -> Iterator[dict[str, Any]]:
+    """The rows of a release's parquet file (none when the file is missing)."""
+    if path.exists():
+        yield from pq.read_table(str(path)).to_pylist()
 
 
 def yaml_features(feats: datasets.Features) -> list[Any]:

@@ -1,14 +1,18 @@
 """Releases: validated, immutable folders of CoNLL-U, parquet, a dataset card and a manifest.
 
     build/<version>/
-        README.md                    dataset card (YAML configs + features, counts)
+        README.md                    dataset card (YAML configs + features, numbers, charts)
+        CHANGELOG.md                 what changed since the previous release
+        figures/*.png                entity and event distributions
         conllu/<split>.conllu
         ner|documents|events/<split>.parquet
-        manifest.json                sha256 of every file, counts, tool and scheme
+        manifest.json                sha256 of every file, counts, tool, scheme, corpus commit
 
 A document's split comes from a hash of its id, so it never changes between releases.
 A release is written to a hidden folder and renamed into place when complete: a
-half-written release is never visible, and an existing version is never touched.
+half-written release is never visible, and an existing version is never touched. Work
+per document is cached by content (``khabar.units``): a re-release after a few changes
+only processes those documents.
 """
 
 from __future__ import annotations
@@ -19,23 +23,21 @@ import os
 import re
 import shutil
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from khabar import __version__, card, hf
-from khabar.conllu_format import to_conllu
+from khabar.cache import UnitCache
 from khabar.errors import ReleaseError
-from khabar.interchange import to_record
-from khabar.model import Document, Layer, best_layer
 from khabar.scheme import Scheme
-from khabar.store import atomic_write
-from khabar.validate import validate
-from khabar.words import segment
+from khabar.store import Store, atomic_write
+from khabar.units import collect, report
 
 VERSION = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 SPLITS = ("train", "validation", "test")
+FLUSH = 2000  # rows buffered per parquet file before they are written
 
 
 def split_of(doc_id: str, percentages: dict[str, int]) -> str:
@@ -56,6 +58,8 @@ class ReleaseInfo:
     license: str
     language: str = "ar"
     description: str = ""
+    citation: str = ""
+    contact: str = ""
 
 
 @dataclass
@@ -75,6 +79,15 @@ class SplitStats:
             "entities": sum(self.entities.values()),
             "events": sum(self.events.values()),
         }
+
+    def add(self, summary: dict[str, Any]) -> None:
+        self.documents += 1
+        self.sentences += summary["sentences"]
+        self.tokens += summary["tokens"]
+        if summary["layer"]:
+            self.layers[summary["layer"]] += 1
+        self.entities.update(summary["entities"])
+        self.events.update(summary["events"])
 
 
 @dataclass
@@ -96,7 +109,7 @@ def check_version(version: str) -> str:
 
 
 def build(
-    items: Callable[[], Iterable[tuple[Document, list[Layer]]]],
+    store: Store,
     scheme: Scheme,
     out: Path,
     info: ReleaseInfo,
@@ -104,10 +117,14 @@ def build(
     percentages: dict[str, int],
     allow_unreviewed: bool = False,
     corpus_commit: str | None = None,
+    cache: UnitCache | None = None,
+    changelog: Callable[[Path], str] | None = None,
+    extra_card: Callable[[list[dict[str, Any]]], str] | None = None,
 ) -> Release:
     """Validate the corpus and write the release ``info.version`` into ``out``.
 
-    ``items`` is called twice (validation, then writing) so the corpus is streamed.
+    ``changelog(staging)`` makes the CHANGELOG of the new release from its files;
+    ``extra_card(summaries)`` adds to the card (agreement figures, for instance).
     """
     check_version(info.version)
     target = out / info.version
@@ -116,29 +133,15 @@ def build(
             f"release {info.version} already exists at {target}",
             hint="releases never change once cut; choose a new version",
         )
-    report = validate(items(), scheme)
-    if not report.ok:
-        first = report.errors[0]
+    cache = cache or UnitCache()
+    keyed = sorted(collect(store, scheme, cache, description="Validating"), key=lambda ks: ks[1]["doc_id"])
+    checked = report([summary for _, summary in keyed])
+    if not checked.ok:
         raise ReleaseError(
-            f"the corpus does not validate: {len(report.errors)} errors, the first: {first}",
+            f"the corpus does not validate: {len(checked.errors)} errors, the first: {checked.errors[0]}",
             hint="run `khabar validate` for the full list",
         )
-
-    rows: dict[str, dict[str, list[dict[str, Any]]]] = {c: {s: [] for s in SPLITS} for c in hf.CONFIGS}
-    conllu: dict[str, list[str]] = {s: [] for s in SPLITS}
-    stats = {s: SplitStats() for s in SPLITS}
-    unreviewed: list[str] = []
-    for doc, layers in sorted(items(), key=lambda item: item[0].id):
-        layer = best_layer(layers)
-        if layer is None or layer.kind == "pre":
-            unreviewed.append(doc.id)
-        split = split_of(doc.id, percentages)
-        sentences = segment(doc, layer)
-        rows["ner"][split].extend(hf.ner_rows(doc, sentences, scheme))
-        rows["documents"][split].append(hf.document_row(doc, layer, to_record(doc, layer)))
-        rows["events"][split].extend(hf.event_rows(doc, layer, sentences, scheme))
-        conllu[split].extend(to_conllu([(doc, layer)]))
-        _count(stats[split], sentences, layer)
+    unreviewed = [s["doc_id"] for _, s in keyed if s["layer"] in (None, "pre")]
     if unreviewed and not allow_unreviewed:
         raise ReleaseError(
             f"{len(unreviewed)} documents have no reviewed layer (the first: {unreviewed[0]})",
@@ -150,31 +153,36 @@ def build(
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir()
     try:
-        feats = hf.features(scheme)
-        present: dict[str, dict[str, tuple[int, int]]] = {}
-        for split in SPLITS:
-            if not stats[split].documents:
-                continue  # datasets cannot load a split without rows
-            for config in hf.CONFIGS:
-                if rows[config][split]:
-                    path = staging / config / f"{split}.parquet"
-                    present.setdefault(config, {})[split] = hf.write_parquet(
-                        rows[config][split], feats[config], path
-                    )
-            atomic_write(staging / "conllu" / f"{split}.conllu", "".join(conllu[split]))
+        split_stats, present = _write_data(staging, keyed, cache, scheme, percentages)
+        figures = card.figures(staging / "figures", scheme, split_stats)
         atomic_write(
             staging / "README.md",
-            card.render(info, scheme, stats, present, feats, unreviewed=len(unreviewed)),
+            card.render(
+                info,
+                scheme,
+                split_stats,
+                present,
+                hf.features(scheme),
+                unreviewed=len(unreviewed),
+                figures=figures,
+                extra=extra_card([s for _, s in keyed]) if extra_card else "",
+                warnings=checked.grouped(),
+            ),
         )
-        files = {str(p.relative_to(staging)): _sha256(p) for p in sorted(staging.rglob("*")) if p.is_file()}
+        if changelog is not None:
+            atomic_write(staging / "CHANGELOG.md", changelog(staging))
+        files = {
+            str(p.relative_to(staging)): sha256_file(p) for p in sorted(staging.rglob("*")) if p.is_file()
+        }
         manifest = {
             "name": info.name,
             "version": info.version,
             "tool": f"khabar {__version__}",
             "scheme": {"name": scheme.name, "version": scheme.version, "sha256": scheme.sha256},
             "corpus_commit": corpus_commit,
+            "splits": percentages,
             "unreviewed_documents": len(unreviewed),
-            "counts": {s: stats[s].counts() for s in SPLITS if stats[s].documents},
+            "counts": {s: split_stats[s].counts() for s in SPLITS if split_stats[s].documents},
             "files": files,
         }
         atomic_write(staging / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1) + "\n")
@@ -182,20 +190,55 @@ def build(
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return Release(target, info, stats, files, len(unreviewed))
+    return Release(target, info, split_stats, files, len(unreviewed))
 
 
-def _count(stats: SplitStats, sentences: list[Any], layer: Layer | None) -> None:
-    stats.documents += 1
-    stats.sentences += len(sentences)
-    stats.tokens += sum(len(s.words) for s in sentences)
-    if layer is not None:
-        stats.layers[layer.kind] += 1
-        stats.entities.update(s.label for s in layer.entities)
-        stats.events.update(e.type for e in layer.events)
+def _write_data(
+    staging: Path,
+    keyed: list[tuple[str, dict[str, Any]]],
+    cache: UnitCache,
+    scheme: Scheme,
+    percentages: dict[str, int],
+) -> tuple[dict[str, SplitStats], dict[str, dict[str, tuple[int, int]]]]:
+    """Stream every document's rows into CoNLL-U and parquet files, split by split.
+
+    Returns the counts per split, and per config the (rows, bytes) of each split written."""
+    stats = {s: SplitStats() for s in SPLITS}
+    feats = hf.features(scheme)
+    sinks: dict[tuple[str, str], hf.ParquetSink] = {}
+    conllu: dict[str, Any] = {}
+    try:
+        for key, summary in keyed:
+            split = split_of(summary["doc_id"], percentages)
+            payload = cache.payload(key)
+            if payload is None:
+                raise ReleaseError(
+                    f"{summary['doc_id']}: its cached rows are gone", hint="run the release again"
+                )
+            stats[split].add(summary)
+            if split not in conllu:
+                (staging / "conllu").mkdir(exist_ok=True)
+                conllu[split] = (staging / "conllu" / f"{split}.conllu").open("w", encoding="utf-8")
+            conllu[split].write(payload["conllu"])
+            for config in hf.CONFIGS:
+                if payload[config]:
+                    sink = sinks.get((config, split))
+                    if sink is None:
+                        sink = sinks[(config, split)] = hf.ParquetSink(
+                            staging / config / f"{split}.parquet", feats[config], FLUSH
+                        )
+                    sink.add(payload[config])
+    finally:
+        for handle in conllu.values():
+            handle.close()
+        files: dict[str, dict[str, tuple[int, int]]] = {}
+        for (config, split), sink in sorted(sinks.items()):
+            files.setdefault(config, {})[split] = sink.close()
+    ordered = {c: dict(sorted(v.items(), key=lambda kv: SPLITS.index(kv[0]))) for c, v in files.items()}
+    return stats, ordered
 
 
-def _sha256(path: Path) -> str:
+def sha256_file(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -203,8 +246,32 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def version_key(version: str) -> tuple[tuple[int, int | str], ...]:
+    """Natural order of versions: 1.10.0 after 1.9.2."""
+    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in re.split(r"[._-]", version))
+
+
+def latest(out: Path, *, before: str | None = None) -> Path | None:
+    """The newest release in ``out`` (by version), ignoring build snapshots."""
+    found = (
+        [
+            p
+            for p in out.iterdir()
+            if (p / "manifest.json").is_file() and not p.name.startswith(("snapshot-", "."))
+        ]
+        if out.is_dir()
+        else []
+    )
+    if before is not None:
+        found = [p for p in found if version_key(p.name) < version_key(before)]
+    return max(found, key=lambda p: version_key(p.name), default=None)
+
+
 def check(path: Path) -> list[str]:
-    """Problems of a release folder against its manifest (empty when it is intact)."""
+    """Problems of a release folder: against its manifest (every file present, unchanged,
+    listed), then its content: the CoNLL-U reads and aligns with the documents' texts,
+    every span points at its text, every document is in the split its id gives, once,
+    and the counts are the manifest's."""
     manifest_path = path / "manifest.json"
     try:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
@@ -218,10 +285,60 @@ def check(path: Path) -> list[str]:
             problems.append(f"{name}: the manifest points outside the release")
         elif not file.is_file():
             problems.append(f"{name}: listed in the manifest but missing")
-        elif _sha256(file) != digest:
+        elif sha256_file(file) != digest:
             problems.append(f"{name}: sha256 differs from the manifest (the file was changed)")
     for file in sorted(p for p in path.rglob("*") if p.is_file()):
         name = str(file.relative_to(path))
+        if name.startswith(".git"):
+            continue  # a clone of a published release: git's own files
         if name != "manifest.json" and name not in listed:
             problems.append(f"{name}: not listed in the manifest")
+    if problems:
+        return problems  # the content of a tampered release is not worth reading
+    return _check_content(path, manifest)
+
+
+def _check_content(path: Path, manifest: dict[str, Any]) -> list[str]:
+    from khabar.conllu_format import read_spans
+    from khabar.errors import InputError
+
+    problems = []
+    percentages = manifest.get("splits") or {"train": 80, "validation": 10, "test": 10}
+    seen: dict[str, str] = {}
+    for split in SPLITS:
+        docs = list(hf.read_rows(path / "documents" / f"{split}.parquet"))
+        counted = manifest.get("counts", {}).get(split, {}).get("documents", 0)
+        if len(docs) != counted:
+            problems.append(f"documents/{split}.parquet: {len(docs)} documents, the manifest says {counted}")
+        texts = {}
+        for doc in docs:
+            doc_id = doc["id"]
+            texts[doc_id] = doc["text"]
+            if doc_id in seen:
+                problems.append(f"{doc_id}: in both {seen[doc_id]} and {split}")
+            seen[doc_id] = split
+            if split_of(doc_id, percentages) != split:
+                problems.append(
+                    f"{doc_id}: in {split}, but its id puts it in {split_of(doc_id, percentages)}"
+                )
+            for span in (*doc["entities"], *(e["trigger"] for e in doc["events"])):
+                if doc["text"][span["start"] : span["end"]] != span["text"]:
+                    problems.append(
+                        f"{doc_id} {span['start']}:{span['end']}: span text {span['text']!r} "
+                        "is not the document's text there"
+                    )
+        conllu_file = path / "conllu" / f"{split}.conllu"
+        if conllu_file.exists():
+            try:
+                read = read_spans(conllu_file.read_text(encoding="utf-8"), texts)
+            except InputError as err:
+                problems.append(f"conllu/{split}.conllu: {err.message}")
+                continue
+            by_id = {doc["id"]: doc for doc in docs}
+            for entry in read:
+                expected = [(e["start"], e["end"], e["label"]) for e in by_id[entry.id]["entities"]]
+                if [(s.start, s.end, s.label) for s in entry.entities] != expected:
+                    problems.append(
+                        f"conllu/{split}.conllu: {entry.id}: entity tags differ from the documents"
+                    )
     return problems

@@ -224,6 +224,26 @@ class Store:
                 by_doc[layer.doc_id].append(layer)
         return by_doc
 
+    def raw_shard(self, shard: str) -> list[tuple[str, str, list[str]]]:
+        """(doc id, document line, layer lines) of a shard, as stored: what a cache key is
+        made of, read without parsing the JSON."""
+        layers: dict[str, list[str]] = defaultdict(list)
+        for folder in (self.annotations_dir, self.drafts_dir):
+            for line in _raw_lines(folder / f"{shard}.jsonl"):
+                layers[_line_id(line, '"doc_id":"')].append(line)
+        return [
+            (doc_id, line, layers.get(doc_id, []))
+            for line in _raw_lines(self.corpus_dir / f"{shard}.jsonl")
+            for doc_id in (_line_id(line, '"id":"'),)
+        ]
+
+    def parse(self, doc_line: str, layer_lines: list[str]) -> tuple[Document, list[Layer]]:
+        """The document and layers of lines from ``raw_shard``."""
+        return (
+            document_from_record(json.loads(doc_line)),
+            [layer_from_record(json.loads(line)) for line in layer_lines],
+        )
+
     def shard_drafts(self, shard: str) -> dict[str, Layer]:
         """The draft (pre) layers of one shard, by document id."""
         return {r["doc_id"]: layer_from_record(r) for r in _read_lines(self.drafts_dir / f"{shard}.jsonl")}
@@ -317,6 +337,16 @@ class Store:
                 kept = [r for r in records if (r["doc_id"], r["name"]) not in drop]
                 if len(kept) != len(records):
                     _write_shard(path, kept, key=lambda r: (r["doc_id"], r["name"]))
+
+
+def _line_id(line: str, prefix: str) -> str:
+    """The id in a record line, read without parsing it (khabar writes ``{"id":"..."``
+    first, and ids need no escaping); a hand-edited line is parsed."""
+    if line.startswith("{" + prefix):
+        start = len(prefix) + 1
+        return line[start : line.index('"', start)]
+    record = json.loads(line)
+    return str(record["doc_id" if prefix.startswith('"doc_id"') else "id"])
 
 
 def _raw_lines(path: Path) -> Iterator[str]:

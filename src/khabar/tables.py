@@ -14,8 +14,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from khabar.model import Document, Layer, best_layer
-from khabar.text import INVISIBLE, canonical, sentences
-from khabar.words import segment
+from khabar.text import INVISIBLE, canonical, sentences, simhash
+from khabar.words import Sentence, segment
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,7 @@ class Tables:
 
 
 COLUMNS = {
-    "documents": ["doc_id", "length", "sha256", "canonical", "invisible", "sentences"],
+    "documents": ["doc_id", "length", "sha256", "canonical", "invisible", "sentences", "simhash"],
     "layers": ["doc_id", "layer", "kind", "text_sha256", "doc_sha256"],
     "sentences": ["doc_id", "sentence", "start", "end"],
     "tokens": ["doc_id", "layer", "sentence", "word", "start", "end", "form", "ner", "event"],
@@ -62,8 +62,13 @@ COLUMNS = {
 }
 
 
-def build(items: Iterable[tuple[Document, list[Layer]]], *, tokens: bool = True) -> Tables:
-    """Tables of every document and every layer; tokens of each document's best layer."""
+def build(
+    items: Iterable[tuple[Document, list[Layer]]],
+    *,
+    segments: dict[str, list[Sentence]] | None = None,
+) -> Tables:
+    """Tables of every document and every layer; tokens of each document's best layer
+    (from ``segments`` when the caller already segmented the documents)."""
     rows: dict[str, list[tuple[object, ...]]] = {name: [] for name in COLUMNS}
     for doc, layers in items:
         text = doc.text
@@ -75,7 +80,7 @@ def build(items: Iterable[tuple[Document, list[Layer]]], *, tokens: bool = True)
 
         invisible = sum(1 for ch in text if ch in INVISIBLE)
         rows["documents"].append(
-            (doc.id, len(text), doc.sha256, text == canonical(text), invisible, len(sents))
+            (doc.id, len(text), doc.sha256, text == canonical(text), invisible, len(sents), simhash(text))
         )
         rows["sentences"].extend((doc.id, i, a, b) for i, (a, b) in enumerate(sents, start=1))
         for layer in layers:
@@ -128,12 +133,12 @@ def build(items: Iterable[tuple[Document, list[Layer]]], *, tokens: bool = True)
                     )
                     for a in e.arguments
                 )
-        if tokens:
-            chosen = best_layer(layers)
-            name = chosen.name if chosen else ""
-            for sentence in segment(doc, chosen):
-                rows["tokens"].extend(
-                    (doc.id, name, sentence.index, i, w.start, w.end, w.form, w.ner, w.event)
-                    for i, w in enumerate(sentence.words, start=1)
-                )
+        chosen = best_layer(layers)
+        name = chosen.name if chosen else ""
+        segmented = segments.get(doc.id) if segments is not None else None
+        for sentence in segmented if segmented is not None else segment(doc, chosen):
+            rows["tokens"].extend(
+                (doc.id, name, sentence.index, i, w.start, w.end, w.form, w.ner, w.event)
+                for i, w in enumerate(sentence.words, start=1)
+            )
     return Tables(**{name: pd.DataFrame(rows[name], columns=COLUMNS[name]) for name in COLUMNS})

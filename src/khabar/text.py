@@ -14,9 +14,11 @@ from __future__ import annotations
 import bisect
 import re
 import unicodedata
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+import numpy as np
 from pyarabic import araby
 
 # --- canonical text -------------------------------------------------------------------
@@ -234,3 +236,17 @@ class Analysis:
 
 
 _WORD = re.compile(r"\w+")
+
+
+def simhash(text: str) -> int:
+    """A 64-bit fingerprint of a text's word trigrams (analysis view): near-duplicate
+    texts differ in few bits, different texts in about half of them."""
+    words = _WORD.findall(Analysis.of(text).norm)
+    grams = [" ".join(words[k : k + 3]).encode() for k in range(max(1, len(words) - 2))]
+    # two CRCs make a 64-bit hash per trigram: fast, and the same in every process
+    hashes = np.fromiter(
+        (zlib.crc32(g) | zlib.crc32(g, 0x9E3779B9) << 32 for g in grams), dtype=np.uint64, count=len(grams)
+    )
+    bits = np.unpackbits(hashes.view(np.uint8)).reshape(len(grams), 64)
+    majority = bits.sum(axis=0) * 2 > len(grams)
+    return int(np.packbits(majority).view(">u8")[0])

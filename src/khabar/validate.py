@@ -48,6 +48,11 @@ RULES: dict[str, Rule] = {
         "the same text is also stored under another id",
         "keep one copy: ingest refuses these, so the corpus file was edited",
     ),
+    "near-duplicate": Rule(
+        "warning",
+        "the text is nearly the same as document {near!r}",
+        "the same article ingested twice with small edits? keep one",
+    ),
     "invisible-chars": Rule(
         "warning",
         "the text holds {invisible} bidi or zero-width characters",
@@ -146,6 +151,24 @@ class Report:
     def counts(self) -> dict[str, int]:
         return dict(sorted(Counter(v.rule for v in self.violations).items()))
 
+    def sort(self) -> None:
+        self.violations.sort(key=lambda v: (v.doc_id, v.layer or "", v.start or 0, v.rule))
+
+    def grouped(self, examples: int = 3) -> list[str]:
+        """One line per rule: severity, count and the first places, errors first."""
+        lines = []
+        for rule, n in sorted(
+            self.counts().items(), key=lambda kv: (RULES[kv[0]].severity != "error", kv[0])
+        ):
+            found = [v for v in self.violations if v.rule == rule]
+            places = "; ".join(
+                f"{v.doc_id}" + (f" {v.start}:{v.end}" if v.start is not None else "")
+                for v in found[:examples]
+            )
+            more = f" and {n - examples} more" if n > examples else ""
+            lines.append(f"{found[0].severity} {rule}: {n} ({places}{more})")
+        return lines
+
     def to_json(self) -> str:
         return json.dumps(
             {
@@ -164,13 +187,71 @@ class Report:
 def validate(items: Iterable[tuple[Document, list[Layer]]], scheme: Scheme) -> Report:
     """Check every document and layer; return all violations, sorted by place."""
     tables = build(items)
-    report = Report(documents=len(tables.documents))
-    for table, frame in _frames(tables).items():
-        if frame.empty:
-            continue
-        _run(_schemas(scheme)[table], frame, report, _scheme_hints(scheme))
-    report.violations.sort(key=lambda v: (v.doc_id, v.layer or "", v.start or 0, v.rule))
+    violations = check_tables(tables, scheme)
+    violations += check_corpus(summaries(tables.documents))
+    report = Report(violations=violations, documents=len(tables.documents))
+    report.sort()
     return report
+
+
+def check_tables(tables: Tables, scheme: Scheme) -> list[Violation]:
+    """The rules that look at one document at a time, on tables of any number of them."""
+    report = Report()
+    schemas = _schemas(scheme)
+    hints = _scheme_hints(scheme)
+    for table, frame in _frames(tables).items():
+        if not frame.empty:
+            _run(schemas[table], frame, report, hints)
+    return report.violations
+
+
+def summaries(documents: pd.DataFrame) -> list[dict[str, object]]:
+    """What the corpus-wide rules need of each document."""
+    return [
+        {"doc_id": d, "sha256": s, "simhash": h}
+        for d, s, h in zip(documents["doc_id"], documents["sha256"], documents["simhash"], strict=True)
+    ]
+
+
+def check_corpus(docs: list[dict[str, object]]) -> list[Violation]:
+    """Rules across documents: unique ids, no text twice, near-duplicate texts (a warning)."""
+    if not docs:
+        return []
+    frame = pd.DataFrame(docs, columns=["doc_id", "sha256", "simhash"])
+    frame["near"] = near_duplicates(
+        frame["simhash"].tolist(), frame["doc_id"].tolist(), frame["sha256"].tolist()
+    )
+    schema = pa.DataFrameSchema(
+        checks=[
+            _check("unique-id", lambda f: ~f["doc_id"].duplicated(keep=False)),
+            _check("duplicate-text", lambda f: ~f["sha256"].duplicated(keep=False)),
+            _check("near-duplicate", lambda f: f["near"].isna()),
+        ]
+    )
+    report = Report()
+    _run(schema, frame, report, {})
+    return report.violations
+
+
+def near_duplicates(hashes: list[int], ids: list[str], shas: list[str], bits: int = 6) -> list[str | None]:
+    """For each document, another whose 64-bit simhash differs in at most ``bits`` bits
+    (one word changed in a news article flips about four), but not an exact duplicate:
+    that is another rule. Seven 9-bit bands find the pairs without comparing all of them:
+    two hashes within six bits agree on at least one band."""
+    near: list[str | None] = [None] * len(hashes)
+    buckets: dict[tuple[int, int], list[int]] = {}
+    for i, h in enumerate(hashes):
+        for band in range(7):
+            buckets.setdefault((band, (h >> (9 * band)) & 0x1FF), []).append(i)
+    for members in buckets.values():
+        if len(members) < 2 or len(members) > 500:
+            continue  # a crowded bucket is boilerplate or generated text, not worth all its pairs
+        for x, a in enumerate(members):
+            for b in members[x + 1 :]:
+                if shas[a] != shas[b] and bin(hashes[a] ^ hashes[b]).count("1") <= bits:
+                    near[a] = near[a] or ids[b]
+                    near[b] = near[b] or ids[a]
+    return near
 
 
 def _frames(tables: Tables) -> dict[str, pd.DataFrame]:
@@ -236,9 +317,7 @@ def _schemas(scheme: Scheme) -> dict[str, pa.DataFrameSchema]:
                 _check(
                     "id-format", lambda f: f["doc_id"].map(lambda i: bool(ID.fullmatch(i)) and ".." not in i)
                 ),
-                _check("unique-id", lambda f: ~f["doc_id"].duplicated(keep=False)),
                 _check("canonical-text", lambda f: f["canonical"]),
-                _check("duplicate-text", lambda f: ~f["sha256"].duplicated(keep=False)),
                 _check("invisible-chars", lambda f: f["invisible"] == 0),
             ]
         ),

@@ -17,7 +17,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from khabar import __version__, preannotate, release
+from khabar import __version__, agreement, diff, preannotate, release, units
+from khabar.cache import UnitCache
 from khabar.errors import InputError, KhabarError, ReleaseError
 from khabar.evaluate import Evaluation, evaluate
 from khabar.ingest import IngestReport, Problem, ingest
@@ -27,7 +28,7 @@ from khabar.model import best_layer
 from khabar.progress import track
 from khabar.project import Project
 from khabar.store import atomic_write, dumps
-from khabar.validate import Report, validate
+from khabar.validate import Report
 
 
 def ingest_paths(
@@ -103,9 +104,20 @@ def preannotate_corpus(project: Project, *, ids: set[str] | None = None) -> Prea
     return PreannotateResult(documents, written, entities, events)
 
 
+def unit_cache(project: Project) -> UnitCache:
+    """The project's cache of per-document results (``.khabar/cache.sqlite``)."""
+    return UnitCache(project.state_dir / "cache.sqlite")
+
+
 def validate_corpus(project: Project) -> Report:
-    store = project.store()
-    return validate(track(store.items(), "Validating", total=store.count()), project.scheme())
+    """Check the whole corpus; documents unchanged since the last run are not checked again."""
+    cache = unit_cache(project)
+    try:
+        return units.report(
+            [summary for _, summary in units.collect(project.store(), project.scheme(), cache)]
+        )
+    finally:
+        cache.close()
 
 
 def evaluate_layer(project: Project, gold_path: Path, layer_name: str = "pre") -> Evaluation:
@@ -171,16 +183,63 @@ def release_corpus(
         license=str(project.setting("project", "license", "CC-BY-4.0")),
         language=str(project.setting("project", "language", "ar")),
         description=str(project.setting("project", "description", "")),
+        citation=str(project.setting("project", "citation", "")),
+        contact=str(project.setting("project", "contact", "")),
     )
-    store = project.store()
-    return release.build(
-        store.items,
-        project.scheme(),
-        out or project.build_dir,
-        info,
-        percentages=project.splits(),
-        allow_unreviewed=allow_unreviewed,
-        corpus_commit=f"{commit}{'+dirty' if dirty else ''}" if commit else None,
+    out = out or project.build_dir
+    previous = release.latest(out)
+    cache = unit_cache(project)
+    try:
+        return release.build(
+            project.store(),
+            project.scheme(),
+            out,
+            info,
+            percentages=project.splits(),
+            allow_unreviewed=allow_unreviewed,
+            corpus_commit=f"{commit}{'+dirty' if dirty else ''}" if commit else None,
+            cache=cache,
+            changelog=lambda staging: changelog(previous, staging, version),
+            extra_card=lambda summaries: agreement_section(project, summaries),
+        )
+    finally:
+        cache.close()
+
+
+def changelog(previous: Path | None, staging: Path, version: str) -> str:
+    """The CHANGELOG of a new release: what changed since the previous one, then its history."""
+    if previous is None:
+        return f"# Changelog\n\n## {version}\n\nThe first release.\n"
+    new = diff.load(staging)
+    new.version = version
+    section = diff.diff(diff.load(previous), new).markdown()
+    older = previous / "CHANGELOG.md"
+    history = older.read_text(encoding="utf-8").removeprefix("# Changelog\n\n") if older.exists() else ""
+    return f"# Changelog\n\n{section}\n{history}"
+
+
+def agreement_section(project: Project, summaries: list[dict[str, Any]]) -> str:
+    """Agreement between annotators on the documents several of them reviewed, for the card."""
+    if not any(s.get("reviews", 0) >= 2 for s in summaries):
+        return ""
+    pairs = agreement.agreement(project.store().items(), project.scheme().entity_labels)
+    if not pairs:
+        return ""
+    rows = [
+        f"| {p.a} | {p.b} | {p.documents} | {p.entity_f1:.3f} | {p.token_kappa:.3f} | {p.trigger_f1:.3f} | "
+        f"{p.argument_f1:.3f} |"
+        for p in pairs
+    ]
+    return "\n".join(
+        [
+            "### Agreement between annotators",
+            "",
+            "On the documents two annotators reviewed independently, before adjudication:",
+            "",
+            "| annotator | annotator | documents | entity F1 | token kappa | trigger F1 | argument F1 |",
+            "|---|---|---:|---:|---:|---:|---:|",
+            *rows,
+        ]
     )
 
 

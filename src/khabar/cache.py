@@ -1,0 +1,85 @@
+"""A cache of per-document results, so that validating or releasing a grown corpus only
+works on the documents that changed.
+
+Entries are keyed by a hash of everything a result depends on (the stored lines of a
+document and its layers, the scheme, khabar's version), so a stale entry is never read:
+it is simply never asked for again. Each entry has a small summary (read by validation)
+and a payload (read by a release). SQLite, one file in the project's state folder.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import zlib
+from pathlib import Path
+from typing import Any
+
+SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS unit (key TEXT PRIMARY KEY, summary BLOB NOT NULL, payload BLOB NOT NULL)"
+)
+
+
+def _pack(value: Any) -> bytes:
+    return zlib.compress(json.dumps(value, ensure_ascii=False).encode(), 1)
+
+
+def _unpack(raw: bytes) -> Any:
+    return json.loads(zlib.decompress(raw))
+
+
+class UnitCache:
+    """Key -> (summary, payload), in SQLite at ``path`` or, without a path, in memory."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.memory: dict[str, tuple[bytes, bytes]] | None = None
+        self.db: sqlite3.Connection | None = None
+        if path is None:
+            self.memory = {}
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.db = self._open(path)
+        except sqlite3.DatabaseError:  # a damaged cache only makes a run slower: start a new one
+            path.unlink(missing_ok=True)
+            self.db = self._open(path)
+
+    @staticmethod
+    def _open(path: Path) -> sqlite3.Connection:
+        db = sqlite3.connect(path)
+        db.execute(SCHEMA)
+        return db
+
+    def _get(self, key: str, column: int) -> Any | None:
+        if self.memory is not None:
+            entry = self.memory.get(key)
+            raw = entry[column] if entry else None
+        else:
+            assert self.db is not None
+            name = ("summary", "payload")[column]
+            row = self.db.execute(f"SELECT {name} FROM unit WHERE key = ?", (key,)).fetchone()
+            raw = row[0] if row else None
+        return None if raw is None else _unpack(raw)
+
+    def summary(self, key: str) -> dict[str, Any] | None:
+        value: dict[str, Any] | None = self._get(key, 0)
+        return value
+
+    def payload(self, key: str) -> dict[str, Any] | None:
+        value: dict[str, Any] | None = self._get(key, 1)
+        return value
+
+    def put_many(self, items: list[tuple[str, dict[str, Any], dict[str, Any]]]) -> None:
+        packed = [(key, _pack(summary), _pack(payload)) for key, summary, payload in items]
+        if self.memory is not None:
+            self.memory.update((key, (s, p)) for key, s, p in packed)
+            return
+        assert self.db is not None
+        with self.db:
+            self.db.executemany(
+                "INSERT OR REPLACE INTO unit (key, summary, payload) VALUES (?, ?, ?)", packed
+            )
+
+    def close(self) -> None:
+        if self.db is not None:
+            self.db.close()

@@ -1,0 +1,127 @@
+"""Per-document results, computed once per content and cached: what validation and
+releases need of each document.
+
+A unit's summary holds the document's violations of the per-document rules, what the
+corpus-wide rules need (sha256, simhash), the kind of layer a release publishes and the
+counts; its payload holds the release rows (CoNLL-U text, ``ner``, ``documents`` and
+``events`` rows). Documents are processed in chunks, so memory stays flat however large
+the corpus; only documents whose stored lines changed are processed again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter, defaultdict
+from collections.abc import Iterator
+from dataclasses import asdict
+from typing import Any
+
+from khabar import __version__, hf
+from khabar.cache import UnitCache
+from khabar.conllu_format import document_lines
+from khabar.interchange import to_record
+from khabar.model import Document, Layer, best_layer
+from khabar.progress import track
+from khabar.scheme import Scheme
+from khabar.store import Store
+from khabar.tables import build
+from khabar.validate import Report, Violation, check_corpus, check_tables
+from khabar.words import segment
+
+VERSION = f"{__version__}/units-1"
+CHUNK = 500
+
+
+def unit_key(doc_line: str, layer_lines: list[str], scheme: Scheme) -> str:
+    digest = hashlib.sha256(f"{VERSION}\0{scheme.sha256}\0".encode())
+    for line in (doc_line, *sorted(layer_lines)):
+        digest.update(line.encode("utf-8"))
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+def compute(
+    pairs: list[tuple[Document, list[Layer]]], scheme: Scheme
+) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """(summary, payload) of each document of a chunk."""
+    chosen = {doc.id: best_layer(layers) for doc, layers in pairs}
+    segments = {doc.id: segment(doc, chosen[doc.id]) for doc, _ in pairs}
+    tables = build(pairs, segments=segments)
+    violations: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for v in check_tables(tables, scheme):
+        violations[v.doc_id].append(asdict(v))
+    simhashes = dict(zip(tables.documents["doc_id"], tables.documents["simhash"], strict=True))
+    out = []
+    for doc, layers in pairs:
+        layer = chosen[doc.id]
+        sentences = segments[doc.id]
+        summary: dict[str, Any] = {
+            "doc_id": doc.id,
+            "sha256": doc.sha256,
+            "simhash": int(simhashes[doc.id]),
+            "layer": layer.kind if layer else None,
+            "reviews": sum(1 for x in layers if x.kind == "review"),
+            "violations": violations.get(doc.id, []),
+            "sentences": len(sentences),
+            "tokens": sum(len(s.words) for s in sentences),
+            "entities": dict(Counter(s.label for s in layer.entities)) if layer else {},
+            "events": dict(Counter(e.type for e in layer.events)) if layer else {},
+        }
+        # a document with errors is never released: no rows to make (its labels may be unknown)
+        payload: dict[str, Any] = (
+            {}
+            if any(v["severity"] == "error" for v in summary["violations"])
+            else {
+                "conllu": "".join(line + "\n" for line in document_lines(doc, layer, sentences)),
+                "ner": hf.ner_rows(doc, sentences, scheme),
+                "documents": [hf.document_row(doc, layer, to_record(doc, layer))],
+                "events": hf.event_rows(doc, layer, sentences, scheme),
+            }
+        )
+        out.append((summary, payload))
+    return out
+
+
+def collect(
+    store: Store, scheme: Scheme, cache: UnitCache, *, description: str = "Checking documents"
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(key, summary) of every document, in store order; missing units are computed and
+    cached, a chunk at a time."""
+    pending: list[tuple[str, str, list[str]]] = []
+
+    def flush() -> Iterator[tuple[str, dict[str, Any]]]:
+        pairs = [store.parse(doc_line, layer_lines) for _, doc_line, layer_lines in pending]
+        results = compute(pairs, scheme)
+        cache.put_many(
+            [
+                (key, summary, payload)
+                for (key, _, _), (summary, payload) in zip(pending, results, strict=True)
+            ]
+        )
+        for (key, _, _), (summary, _) in zip(pending, results, strict=True):
+            yield key, summary
+        pending.clear()
+
+    for shard in track(store.shards(), description):
+        for _, doc_line, layer_lines in store.raw_shard(shard):
+            key = unit_key(doc_line, layer_lines, scheme)
+            summary = cache.summary(key)
+            if summary is not None:
+                yield key, summary
+                continue
+            pending.append((key, doc_line, layer_lines))
+            if len(pending) >= CHUNK:
+                yield from flush()
+    if pending:
+        yield from flush()
+
+
+def report(summaries: list[dict[str, Any]]) -> Report:
+    """The validation report of a corpus from its units' summaries."""
+    violations = [Violation(**v) for s in summaries for v in s["violations"]]
+    violations += check_corpus(
+        [{"doc_id": s["doc_id"], "sha256": s["sha256"], "simhash": s["simhash"]} for s in summaries]
+    )
+    result = Report(violations=violations, documents=len(summaries))
+    result.sort()
+    return result
