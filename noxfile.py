@@ -57,6 +57,7 @@ def build(session: nox.Session) -> None:
 BENCHMARKS = {
     "preannotate": ["bench_preannotate.py", "20"],
     "release": ["bench_release.py", "10000"],
+    "crf": ["bench_crf.py"],
     "studio": ["bench_studio.py", "5000"],
 }
 

@@ -19,8 +19,9 @@ import typer
 from rich.console import Console
 from typer.core import TyperGroup
 
-from khabar import __version__, diff, project, publish, review, studio, workflow
+from khabar import __version__, diff, iob, learning, project, publish, review, studio, workflow
 from khabar.errors import KhabarError
+from khabar.ingest import ConllOptions
 from khabar.release import Release
 from khabar.release import check as check_release
 from khabar.store import atomic_write
@@ -128,16 +129,38 @@ def ingest(
         bool, typer.Option("--replace", help="Replace a document whose text changed.")
     ] = False,
     source: Annotated[str | None, typer.Option(help="Source name for articles that have none.")] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", help="auto (by file type) or conll (IOB columns).")
+    ] = "auto",
+    tag_map: Annotated[str | None, typer.Option(help="conll: map tags, e.g. PERS=PER,LOC=GPE,MISC=")] = None,
+    iob1: Annotated[bool, typer.Option("--iob1", help="conll: the file is IOB1 (I- starts spans).")] = False,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="conll: refuse a document with any issue.")
+    ] = False,
+    sentences: Annotated[
+        int, typer.Option(help="conll: sentences per document when the file marks none.")
+    ] = 20,
     project_dir: ProjectDir = None,
 ) -> None:
     """Add articles to the corpus. The same article again changes nothing.
 
     Example:  khabar ingest articles/ gold.jsonl --source aljazeera
+              khabar ingest --format conll ANERCorp.txt --tag-map PERS=PER,LOC=GPE,MISC=
     """
-    report = workflow.ingest_paths(here(project_dir), paths, replace=replace, source=source)
+    if fmt not in ("auto", "conll"):
+        raise KhabarError(f"unknown format {fmt!r}", hint="formats: auto, conll")
+    conll = None
+    if fmt == "conll":
+        conll = ConllOptions(iob.parse_tag_map(tag_map), iob1, strict, sentences)
+    report = workflow.ingest_paths(here(project_dir), paths, replace=replace, source=source, conll=conll)
+    for note in report.notes[:50]:
+        out.print(f"note: {note}", markup=False)
+    if len(report.notes) > 50:
+        out.print(f"note: ... and {len(report.notes) - 50} more", markup=False)
     for problem in report.problems:
         err.print(f"refused: {problem}", markup=False)
-    out.print(f"ingest: {report.summary()}")
+    repaired = f", {report.repaired} I- tags without B- read as B-" if report.repaired else ""
+    out.print(f"ingest: {report.summary()}{repaired}")
     if report.problems:
         raise typer.Exit(1)
 
@@ -145,17 +168,47 @@ def ingest(
 @command()
 def preannotate(
     ids: Annotated[list[str] | None, typer.Argument(help="Document ids (default: all).")] = None,
+    model: Annotated[
+        str | None, typer.Option(help="Use a trained model beside the rules: latest, an id or a path.")
+    ] = None,
     project_dir: ProjectDir = None,
 ) -> None:
-    """Draft entities for annotators (the `pre` layer), offline, from name lists and rules.
+    """Draft entities and events for annotators (the `pre` layer), offline, from name lists,
+    rules and, with --model, a model trained on the project's reviewed documents.
 
-    Example:  khabar preannotate
+    Example:  khabar preannotate --model latest
     """
-    result = workflow.preannotate_corpus(here(project_dir), ids=set(ids) if ids else None)
+    result = workflow.preannotate_corpus(here(project_dir), ids=set(ids) if ids else None, model=model)
     out.print(
         f"preannotate: {result.documents} documents, {result.entities} entities, "
         f"{result.events} events; {result.written} layers written"
     )
+
+
+@command()
+def train(
+    name: Annotated[str | None, typer.Option(help="Model id (default: crf-<date>-<time>).")] = None,
+    project_dir: ProjectDir = None,
+) -> None:
+    """Train a CRF entity tagger on the gold and reviewed documents; saved under models/.
+
+    Example:  khabar train && khabar preannotate --model latest
+    """
+    here_project = here(project_dir)
+    made = learning.train(here_project, workflow.load_annotator(here_project), name=name)
+    data = made.meta["data"]
+    out.print(
+        f"trained {made.meta['id']} on {data['documents']} documents, {data['sentences']} sentences, "
+        f"{data['tokens']} tokens; saved in {made.path}"
+    )
+    scores = made.meta.get("evaluation", {})
+    if scores.get("f1"):
+        out.print(
+            f"  on {scores['documents']} held-out documents (test split), entity F1: "
+            + ", ".join(f"{k} {v:.3f}" for k, v in scores["f1"].items())
+        )
+    else:
+        out.print("  no held-out document in the test split: no scores yet")
 
 
 @command()
@@ -314,8 +367,18 @@ def export(
 
 @command(name="evaluate")
 def evaluate_command(
-    gold: Annotated[Path, typer.Option(help="Gold annotations in the interchange format (.jsonl/.json).")],
+    gold: Annotated[
+        Path | None, typer.Option(help="Gold annotations in the interchange format (.jsonl/.json).")
+    ] = None,
     layer: Annotated[str, typer.Option(help="The layer to score (pre, review:<annotator>, ...).")] = "pre",
+    split: Annotated[
+        bool,
+        typer.Option("--split", help="Score rules, model and both on held-out human-annotated documents."),
+    ] = False,
+    folds: Annotated[int, typer.Option(help="With --split: k-fold instead of the test split.")] = 0,
+    ignore_proclitics: Annotated[
+        bool, typer.Option("--ignore-proclitics", help="A leading و ف ب ك ل difference is no error.")
+    ] = False,
     json_out: Annotated[
         Path | None, typer.Option("--json", help="Also write the figures as JSON here.")
     ] = None,
@@ -323,10 +386,39 @@ def evaluate_command(
     project_dir: ProjectDir = None,
 ) -> None:
     """Score a layer against gold: precision, recall, F1 per label (exact and partial), errors.
+    With --split, train on part of the project's human-annotated documents and score the
+    rest: rules alone, the model alone, both.
 
     Example:  khabar evaluate --gold sources/seed-0001.json --layer pre
+              khabar evaluate --split --folds 5
     """
-    result = workflow.evaluate_layer(here(project_dir), gold, layer)
+    here_project = here(project_dir)
+    if split:
+        results = learning.cross_validate(
+            here_project,
+            workflow.load_annotator(here_project),
+            folds=folds,
+            ignore_proclitics=ignore_proclitics,
+        )
+        for name, result in results.items():
+            overall = result.exact.get("overall")
+            if overall:
+                out.print(
+                    f"{name:9} P {overall.precision:.3f} R {overall.recall:.3f} F1 {overall.f1:.3f}   "
+                    + ", ".join(f"{k} {v.f1:.2f}" for k, v in result.exact.items() if k != "overall")
+                )
+        if json_out is not None:
+            atomic_write(
+                json_out,
+                json.dumps(
+                    {k: json.loads(v.to_json()) for k, v in results.items()}, ensure_ascii=False, indent=1
+                )
+                + "\n",
+            )
+        return
+    if gold is None:
+        raise KhabarError("say what to score against: --gold FILE, or --split")
+    result = workflow.evaluate_layer(here_project, gold, layer, ignore_proclitics=ignore_proclitics)
     out.print(f"entities of layer {layer!r} against {gold} ({result.documents} documents)")
     out.print(f"{'label':10} {'P':>6} {'R':>6} {'F1':>6}   {'partial F1':>10}   {'gold':>5}")
     for label, score in result.exact.items():
@@ -454,14 +546,26 @@ def push(
         str | None, typer.Option(help="Only documents in this status: " + ", ".join(review.STATUSES) + ".")
     ] = None,
     limit: Annotated[int | None, typer.Option(help="At most this many documents.")] = None,
+    uncertain_first: Annotated[
+        str | None,
+        typer.Option(
+            "--uncertain-first", help="Order by a model's doubt, most uncertain first: latest or an id."
+        ),
+    ] = None,
     project_dir: ProjectDir = None,
 ) -> None:
     """Send documents to Label Studio as tasks, with their drafts as predictions. Safe to repeat:
     no duplicate task, and human annotations are never touched.
 
-    Example:  khabar push --status pre --limit 200
+    Example:  khabar push --status pre --limit 200 --uncertain-first latest
     """
-    report = review.push(here(project_dir), ids=set(ids) if ids else None, status=status, limit=limit)
+    report = review.push(
+        here(project_dir),
+        ids=set(ids) if ids else None,
+        status=status,
+        limit=limit,
+        uncertain_first=uncertain_first,
+    )
     for problem in report.failed:
         err.print(f"not pushed: {problem}", markup=False)
     out.print(

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from khabar.gazetteer import Entry, Gazetteer, Lexicon
+from khabar.text import normalize
 
 CONJUNCTIONS = ("", "و", "ف")
 PREPOSITIONS = ("", "ب", "ك", "ل")
@@ -187,6 +188,10 @@ class EntityFinder:
         }
         self.foreign_first_names = lx["foreign_first_names"]
         self._words: dict[str, WordInfo] = {}
+
+    def known(self, phrase: str) -> bool:
+        """Whether ``phrase`` is a listed name (snapping proclitics off a span asks)."""
+        return tuple(normalize(phrase).split()) in self.gazetteer.phrases
 
     def _info(self, word: str) -> WordInfo:
         """The :class:`WordInfo` of a word, cached (bounded): most words start nothing."""

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+from khabar import iob
 from khabar.errors import InputError
 from khabar.interchange import check_text, derived_id, from_record
 from khabar.model import Document, Layer, Provenance
@@ -20,6 +21,7 @@ from khabar.scheme import Scheme
 from khabar.store import Store
 
 SUFFIXES = (".txt", ".jsonl", ".json")
+CONLL_SUFFIXES = (".conll", ".iob", ".bio", ".tsv", ".txt")
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +41,23 @@ class Problem:
         return f"{self.where}: {self.message}" + (f" ({self.hint})" if self.hint else "")
 
 
+@dataclass(frozen=True, slots=True)
+class Note(Problem):
+    """Something read differently than written (a repaired tag); the document went in."""
+
+    repaired: int = 0  # I- tags without B- read as B-
+
+
+@dataclass(frozen=True, slots=True)
+class ConllOptions:
+    """How to read CoNLL/IOB files (``khabar ingest --format conll``)."""
+
+    tag_map: dict[str, str] = field(default_factory=dict)
+    iob1: bool = False
+    strict: bool = False
+    sentences_per_document: int = 20
+
+
 @dataclass
 class IngestReport:
     added: list[str] = field(default_factory=list)
@@ -46,6 +65,8 @@ class IngestReport:
     unchanged: int = 0
     gold_layers: int = 0
     problems: list[Problem] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
+    repaired: int = 0
 
     def summary(self) -> str:
         parts = [f"{len(self.added)} added", f"{self.unchanged} unchanged"]
@@ -63,6 +84,7 @@ def ingest(
     *,
     replace_changed: bool = False,
     source: str | None = None,
+    conll: ConllOptions | None = None,
 ) -> IngestReport:
     """Add the articles found in ``paths`` (files or folders) to ``store``.
 
@@ -73,8 +95,11 @@ def ingest(
     report = IngestReport()
     problems: list[tuple[int, Problem]] = []  # with their place in the input, to report in order
     items = []
-    for seq, found in enumerate(read(paths, scheme, source=source)):
-        if isinstance(found, Problem):
+    for seq, found in enumerate(read(paths, scheme, source=source, conll=conll)):
+        if isinstance(found, Note):
+            report.notes.append(found)
+            report.repaired += found.repaired
+        elif isinstance(found, Problem):
             problems.append((seq, found))
         else:
             items.append((seq, found))
@@ -150,17 +175,17 @@ def _gold_changed(store: Store, gold: Layer, *, fresh: bool) -> bool:
     return True
 
 
-def files(paths: Iterable[Path]) -> Iterator[Path | Problem]:
+def files(paths: Iterable[Path], suffixes: tuple[str, ...] = SUFFIXES) -> Iterator[Path | Problem]:
     """The input files under ``paths``, folders walked in name order."""
     for path in paths:
         if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in SUFFIXES)
+            found = sorted(p for p in path.rglob("*") if p.is_file() and p.suffix in suffixes)
             if not found:
-                yield Problem(str(path), "no .txt, .jsonl or .json files in this folder")
+                yield Problem(str(path), f"no {', '.join(suffixes)} files in this folder")
             yield from found
         elif not path.exists():
             yield Problem(str(path), "no such file or folder")
-        elif path.suffix not in SUFFIXES:
+        elif suffixes == SUFFIXES and path.suffix not in SUFFIXES:
             yield Problem(
                 str(path),
                 f"unknown file type {path.suffix!r}",
@@ -170,21 +195,67 @@ def files(paths: Iterable[Path]) -> Iterator[Path | Problem]:
             yield path
 
 
-def read(paths: Iterable[Path], scheme: Scheme, *, source: str | None = None) -> Iterator[Item | Problem]:
+def read(
+    paths: Iterable[Path], scheme: Scheme, *, source: str | None = None, conll: ConllOptions | None = None
+) -> Iterator[Item | Problem]:
     """Documents (and gold layers) read from ``paths``; problems instead of exceptions."""
     created = datetime.now(UTC).isoformat(timespec="seconds")
-    found = list(files(paths))
+    found = list(files(paths, CONLL_SUFFIXES if conll else SUFFIXES))
     for path in track(found, "Reading articles"):
         if isinstance(path, Problem):
             yield path
             continue
         provenance = Provenance(producer=f"import:{path.name}", created=created)
-        if path.suffix == ".txt":
+        if conll is not None:
+            yield from _read_conll(path, scheme, provenance, source, conll)
+        elif path.suffix == ".txt":
             yield from _read_txt(path, source)
         elif path.suffix == ".jsonl":
             yield from _read_jsonl(path, scheme, provenance, source)
         else:
             yield from _read_json(path, scheme, provenance, source)
+
+
+def _read_conll(
+    path: Path, scheme: Scheme, provenance: Provenance, source: str | None, options: ConllOptions
+) -> Iterator[Item | Problem]:
+    try:
+        text = _decode(path.read_bytes())
+    except InputError as err:
+        yield Problem(str(path), err.message, err.hint)
+        return
+    except OSError as err:
+        yield Problem(str(path), f"cannot read the file ({err.strerror})")
+        return
+    for parsed in iob.read(
+        text,
+        path.stem,
+        scheme.entity_labels,
+        tag_map=options.tag_map,
+        iob1=options.iob1,
+        strict=options.strict,
+        sentences_per_document=options.sentences_per_document,
+    ):
+        where = f"{path}:{parsed.line}"
+        if parsed.record is None:
+            first = parsed.issues[0] if parsed.issues else None
+            reason = f"line {first.line}: {first.message}" if first else "no tokens"
+            more = f" (and {len(parsed.issues) - 1} more issues)" if len(parsed.issues) > 1 else ""
+            yield Problem(
+                where,
+                f"document not read: {reason}{more}",
+                hint="--strict refuses any issue" if options.strict else None,
+            )
+            continue
+        for issue in parsed.issues:
+            yield Note(f"{path}:{issue.line}", issue.message)
+        if parsed.repaired:
+            yield Note(
+                where,
+                f"read {parsed.repaired} I- tags without B- before them as B-",
+                repaired=parsed.repaired,
+            )
+        yield _item(where, parsed.record, scheme, provenance, source)
 
 
 def _read_txt(path: Path, source: str | None) -> Iterator[Item | Problem]:

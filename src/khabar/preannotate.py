@@ -8,11 +8,13 @@ either changed.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from khabar import __version__, gazetteer
+from khabar.crf import Combined, Featurizer, Model
 from khabar.entities import EntityFinder, Tokens
 from khabar.events import EventFinder
 from khabar.model import Argument, Document, Event, Layer, Provenance, Span
@@ -28,6 +30,7 @@ class Annotator:
     entities: EntityFinder
     events: EventFinder | None
     version: str
+    model: Combined | None = None
 
     @classmethod
     def load(
@@ -46,12 +49,23 @@ class Annotator:
     def gazetteer(self) -> gazetteer.Gazetteer:
         return self.entities.gazetteer
 
+    def known(self, phrase: str) -> bool:
+        """Whether ``phrase`` is a listed name (snapping proclitics off a span asks)."""
+        return self.entities.known(phrase)
+
+    def with_model(self, model: Model) -> Annotator:
+        """This annotator with a trained model beside its rules."""
+        combined = Combined(model, Featurizer(self.entities))
+        return dataclasses.replace(self, model=combined, version=f"{self.version}+{model.meta['id']}")
+
 
 def run(doc: Document, annotator: Annotator, *, created: str | None = None) -> Layer:
     """The pre-annotation layer of one document."""
     analysis = Analysis.of(doc.text)
     tokens = Tokens(analysis.norm)
     candidates = annotator.entities.find(tokens)
+    if annotator.model is not None:
+        candidates = annotator.model.merge(doc, analysis, candidates)
 
     def span(start: int, end: int, label: str, score: float, rule: str) -> Span:
         a, b = analysis.start(start), analysis.end(end)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from khabar import agreement, studio
+from khabar import agreement, crf, learning, studio
 from khabar.errors import KhabarError, StudioError
 from khabar.labelstudio import PushReport, Refusal, RemoteAnnotation, Studio, annotation_layer, label_config
 from khabar.model import Document, Layer, Provenance
@@ -85,9 +85,18 @@ def statuses(project: Project) -> Counter[str]:
 
 
 def push(
-    project: Project, *, ids: set[str] | None = None, status: str | None = None, limit: int | None = None
+    project: Project,
+    *,
+    ids: set[str] | None = None,
+    status: str | None = None,
+    limit: int | None = None,
+    uncertain_first: str | None = None,
 ) -> PushReport:
-    """Send documents (all, or chosen by id, status and limit) with their drafts as predictions."""
+    """Send documents (all, or chosen by id, status and limit) with their drafts as predictions.
+
+    With ``uncertain_first`` (a model: latest, an id or a path), the documents the model is
+    least sure of go first, so annotators see the most useful ones first (Label Studio
+    shows tasks in the order they were made)."""
     if status is not None and status not in STATUSES:
         raise KhabarError(f"unknown status {status!r}", hint=f"statuses: {', '.join(STATUSES)}")
     client = connect(project)
@@ -101,8 +110,15 @@ def push(
         if status is not None and document_status(layers, doc.id in pushed) != status:
             continue
         chosen.append((doc, next((x for x in layers if x.kind == "pre"), None)))
-        if limit is not None and len(chosen) >= limit:
+        if limit is not None and len(chosen) >= limit and uncertain_first is None:
             break
+    if uncertain_first is not None:
+        annotator = load_annotator(project)
+        model = learning.resolve(project, uncertain_first)
+        featurizer, tagger = crf.Featurizer(annotator.entities), model.tagger()
+        doubt = {doc.id: crf.predict(doc, featurizer, tagger)[1] for doc, _ in chosen}
+        chosen.sort(key=lambda item: -doubt[item[0].id])
+        chosen = chosen[:limit] if limit is not None else chosen
     if ids is not None:
         missing = ids - {doc.id for doc, _ in chosen}
         if missing and status is None:

@@ -208,6 +208,18 @@ class Analysis:
         k = bisect.bisect_right(self.runs, i) - 1
         return self.origins[k] + (i - self.runs[k] if self.copies[k] else 0)
 
+    def to_norm(self, pos: int) -> int:
+        """The norm position of canonical position ``pos`` (of the next kept letter, when
+        ``pos`` is a dropped mark)."""
+        if not self.runs:
+            return pos
+        k = bisect.bisect_right(self.origins, pos) - 1
+        if k < 0:
+            return 0
+        length = (self.runs[k + 1] if k + 1 < len(self.runs) else len(self.norm)) - self.runs[k]
+        offset = pos - self.origins[k] if self.copies[k] else (0 if pos == self.origins[k] else length)
+        return self.runs[k] + min(offset, length)
+
     def start(self, i: int) -> int:
         """Canonical position of norm position ``i`` (a span start)."""
         if not self.runs:

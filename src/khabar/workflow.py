@@ -17,11 +17,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from khabar import __version__, agreement, diff, preannotate, release, units
+from khabar import __version__, agreement, diff, learning, preannotate, release, units
 from khabar.cache import UnitCache
 from khabar.errors import InputError, KhabarError, ReleaseError
 from khabar.evaluate import Evaluation, evaluate
-from khabar.ingest import IngestReport, Problem, ingest
+from khabar.ingest import ConllOptions, IngestReport, Problem, ingest
 from khabar.ingest import read as read_sources
 from khabar.interchange import to_record
 from khabar.model import best_layer
@@ -32,9 +32,16 @@ from khabar.validate import Report
 
 
 def ingest_paths(
-    project: Project, paths: Iterable[Path], *, replace: bool = False, source: str | None = None
+    project: Project,
+    paths: Iterable[Path],
+    *,
+    replace: bool = False,
+    source: str | None = None,
+    conll: ConllOptions | None = None,
 ) -> IngestReport:
-    return ingest(project.store(), project.scheme(), paths, replace_changed=replace, source=source)
+    return ingest(
+        project.store(), project.scheme(), paths, replace_changed=replace, source=source, conll=conll
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +69,9 @@ def long_lived() -> Iterator[None]:
         gc.unfreeze()
 
 
-def preannotate_corpus(project: Project, *, ids: set[str] | None = None) -> PreannotateResult:
+def preannotate_corpus(
+    project: Project, *, ids: set[str] | None = None, model: str | None = None
+) -> PreannotateResult:
     """Write the ``pre`` layer of every document (or of ``ids``); unchanged drafts stay as they are.
 
     Works shard by shard: each shard's documents and drafts are read once and its drafts
@@ -70,6 +79,8 @@ def preannotate_corpus(project: Project, *, ids: set[str] | None = None) -> Prea
     """
     store = project.store()
     annotator = load_annotator(project)
+    if model is not None:
+        annotator = annotator.with_model(learning.resolve(project, model))
     created = datetime.now(UTC).isoformat(timespec="seconds")
     documents = written = entities = events = 0
     progress = iter(track(range(store.count()), "Pre-annotating"))
@@ -120,7 +131,9 @@ def validate_corpus(project: Project) -> Report:
         cache.close()
 
 
-def evaluate_layer(project: Project, gold_path: Path, layer_name: str = "pre") -> Evaluation:
+def evaluate_layer(
+    project: Project, gold_path: Path, layer_name: str = "pre", *, ignore_proclitics: bool = False
+) -> Evaluation:
     """Score the layer ``layer_name`` of the corpus against an interchange gold file."""
     scheme = project.scheme()
     store = project.store()
@@ -142,7 +155,7 @@ def evaluate_layer(project: Project, gold_path: Path, layer_name: str = "pre") -
         pairs.append((doc, layer, found.gold))
     if not pairs:
         raise InputError(f"{gold_path}: no gold documents")
-    return evaluate(pairs)
+    return evaluate(pairs, ignore_proclitics=ignore_proclitics)
 
 
 def corpus_commit(root: Path) -> tuple[str | None, bool]:

@@ -1,0 +1,348 @@
+"""A statistical entity tagger (a linear-chain CRF, python-crfsuite) that learns from the
+gold and human-reviewed layers of a project, offline, on a laptop.
+
+Tokens are the text's tokens (words with their attached clitics, and punctuation); the
+features are the token and its analysis-view form, its clitic-stripped readings, prefixes
+and suffixes, shape, the rules' own opinion (name lists and context rules, as IOB tags)
+and the same of its neighbours. A predicted span leaves clear proclitics outside
+(``khabar.snap``), as the guidelines say. This is the only module that imports pycrfsuite.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import json
+import tempfile
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, ClassVar
+
+import pycrfsuite
+
+from khabar import __version__
+from khabar.entities import Candidate, EntityFinder, Tokens, proclitic_analyses
+from khabar.errors import KhabarError
+from khabar.model import Document, Layer, Span
+from khabar.snap import snap_span
+from khabar.text import Analysis, normalize, sentences, tokens
+
+PARAMS = {"c1": 0.05, "c2": 0.05, "max_iterations": 150, "feature.possible_transitions": True}
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    """A sentence's tokens (canonical offsets) and their features."""
+
+    spans: list[tuple[int, int]]
+    features: list[list[str]]
+
+
+class Featurizer:
+    """Turns documents into CRF sentences, with the rules' predictions as features."""
+
+    def __init__(self, finder: EntityFinder) -> None:
+        self.finder = finder
+        self.titles = finder.titles
+        self._forms: dict[str, str] = {}
+        self._own: dict[str, list[str]] = {}
+        self._around: dict[str, tuple[str, str, str | None, str | None]] = {}
+        self._snapped: dict[str, tuple[int, int] | None] = {}
+
+    def form(self, token: str) -> str:
+        value = self._forms.get(token)
+        if value is None:
+            value = normalize(token)
+            if len(self._forms) < 200_000:
+                self._forms[token] = value
+        return value
+
+    def sentences(
+        self, doc: Document, analysis: Analysis | None = None, rules: list[Candidate] | None = None
+    ) -> list[Sentence]:
+        """The document's sentences with features (``analysis`` and the rules' ``rules``
+        candidates when the caller already has them)."""
+        analysis = analysis or Analysis.of(doc.text)
+        if rules is None:
+            rules = self.finder.find(Tokens(analysis.norm))
+        all_spans = [span for a, b in sentences(doc.text) for span in [tokens(doc.text, a, b)]]
+        flat = [t for spans in all_spans for t in spans]
+        ends = [b for _, b in flat]
+        # the rules' IOB tag of each token: B- on the token a rule span starts in (after its
+        # clitics, as in «لأوكرانيا»), I- on the tokens it goes on into
+        rule_tags = ["O"] * len(flat)
+        for c in rules:
+            start, end = analysis.start(c.start), analysis.end(c.end)
+            k = bisect.bisect_right(ends, start)
+            if k < len(flat) and flat[k][0] < end:
+                rule_tags[k] = f"B-{c.label}"
+                k += 1
+                while k < len(flat) and flat[k][0] < end:
+                    rule_tags[k] = f"I-{c.label}"
+                    k += 1
+        out = []
+        k = 0
+        for spans in all_spans:
+            forms = [self.form(doc.text[a:b]) for a, b in spans]
+            tags = rule_tags[k : k + len(spans)]
+            k += len(spans)
+            out.append(Sentence(spans, [self._features(forms, tags, i) for i in range(len(spans))]))
+        return out
+
+    def _intrinsic(self, w: str) -> list[str]:
+        """The features of a token on its own, made once per form."""
+        features = self._own.get(w)
+        if features is not None:
+            return features
+        features = ["bias", f"w={w}", f"p3={w[:3]}", f"s3={w[-3:]}"]
+        if w.startswith("ال"):
+            features.append("al")
+        if w[:1].isdigit():
+            features.append("digit")
+        elif not w[:1].isalnum():
+            features.append(f"punct={w}")
+        for cut, stem in proclitic_analyses(w)[1:2]:
+            features.append(f"stem={stem}")
+            features.append(f"clitic={w[:cut]}")
+        if w in self.titles:
+            features.append("title")
+        if len(self._own) < 200_000:
+            self._own[w] = features
+        return features
+
+    def _neighbour(self, w: str) -> tuple[str, str, str | None, str | None]:
+        """A token's features as the left and right neighbour of another, made once per form."""
+        made = self._around.get(w)
+        if made is None:
+            title = w in self.titles
+            made = (f"w-1={w}", f"w+1={w}", "title-1" if title else None, "title+1" if title else None)
+            if len(self._around) < 200_000:
+                self._around[w] = made
+        return made
+
+    def _features(self, forms: list[str], rule_tags: list[str], i: int) -> list[str]:
+        features = [*self._intrinsic(forms[i]), f"rule={rule_tags[i]}"]
+        if i > 0:
+            word, _, title, _ = self._neighbour(forms[i - 1])
+            features += (word, f"rule-1={rule_tags[i - 1]}")
+            if title:
+                features.append(title)
+        else:
+            features.append("BOS")
+        if i + 1 < len(forms):
+            _, word, _, title = self._neighbour(forms[i + 1])
+            features += (word, f"rule+1={rule_tags[i + 1]}")
+            if title:
+                features.append(title)
+        else:
+            features.append("EOS")
+        return features
+
+    def snap(self, text: str, start: int, end: int) -> tuple[int, int] | None:
+        """A predicted span's edges with its proclitics snapped off (None if nothing is left)."""
+        if start > 0 and not text[start - 1].isspace():
+            return _snap(text, start, end, self.finder.known)
+        # names repeat: after a space a form snaps the same anywhere, so snap each form once
+        surface = text[start:end]
+        if surface in self._snapped:
+            relative = self._snapped[surface]
+        else:
+            relative = _snap(surface, 0, end - start, self.finder.known)
+            if len(self._snapped) < 100_000:
+                self._snapped[surface] = relative
+        return None if relative is None else (start + relative[0], start + relative[1])
+
+
+def _snap(text: str, start: int, end: int, known: Callable[[str], bool]) -> tuple[int, int] | None:
+    snapped, _ = snap_span(text, Span(start, end, "", text[start:end]), known)
+    return None if snapped is None else (snapped.start, snapped.end)
+
+
+def token_tags(sentence: Sentence, entities: Iterable[Span]) -> list[str]:
+    """IOB2 tags of a sentence's tokens from entity spans (a span inside a token, after its
+    clitics, tags the whole token)."""
+    tags = ["O"] * len(sentence.spans)
+    for span in entities:
+        inside = [k for k, (a, b) in enumerate(sentence.spans) if a < span.end and span.start < b]
+        for n, k in enumerate(inside):
+            tags[k] = f"{'B' if n == 0 else 'I'}-{span.label}"
+    return tags
+
+
+@dataclass(frozen=True)
+class Model:
+    """A trained tagger and what is known of it (``meta``: data, parameters, scores)."""
+
+    path: Path
+    meta: dict[str, Any]
+
+    def tagger(self) -> pycrfsuite.Tagger:
+        tagger = pycrfsuite.Tagger()
+        tagger.open(str(self.path / "model.crfsuite"))
+        return tagger
+
+    @classmethod
+    def load(cls, path: Path) -> Model:
+        meta_path = path / "meta.json"
+        if not meta_path.is_file() or not (path / "model.crfsuite").is_file():
+            raise KhabarError(
+                f"{path} is not a khabar model (model.crfsuite and meta.json)",
+                hint="`khabar train` makes one under models/",
+            )
+        return cls(path, json.loads(meta_path.read_text(encoding="utf-8")))
+
+
+def train(
+    pairs: Iterable[tuple[Document, Layer]],
+    featurizer: Featurizer,
+    folder: Path,
+    *,
+    params: dict[str, Any] | None = None,
+) -> Model:
+    """Train on (document, human layer) pairs and save the model into ``folder``."""
+    trainer = pycrfsuite.Trainer(verbose=False)
+    trainer.set_params({**PARAMS, **(params or {})})
+    documents = sentence_count = token_count = 0
+    labels: Counter[str] = Counter()
+    digest = hashlib.sha256()
+    for doc, layer in pairs:
+        documents += 1
+        digest.update(doc.sha256.encode())
+        for sentence in featurizer.sentences(doc):
+            tags = token_tags(sentence, layer.entities)
+            trainer.append(sentence.features, tags)
+            sentence_count += 1
+            token_count += len(tags)
+        labels.update(s.label for s in layer.entities)
+    if not documents:
+        raise KhabarError(
+            "no document has a gold or reviewed layer to learn from",
+            hint="review documents in Label Studio (`khabar pull`) or ingest gold annotations",
+        )
+    folder.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=folder, suffix=".tmp", delete=False) as tmp:
+        staging = Path(tmp.name)
+    try:
+        trainer.train(str(staging))
+        staging.replace(folder / "model.crfsuite")
+    finally:
+        staging.unlink(missing_ok=True)
+    meta = {
+        "id": folder.name,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "khabar": __version__,
+        "data": {
+            "documents": documents,
+            "sentences": sentence_count,
+            "tokens": token_count,
+            "entities": dict(sorted(labels.items())),
+            "sha256": digest.hexdigest(),
+        },
+        "params": {**PARAMS, **(params or {})},
+    }
+    (folder / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    return Model(folder, meta)
+
+
+def predict(
+    doc: Document,
+    featurizer: Featurizer,
+    tagger: pycrfsuite.Tagger,
+    *,
+    analysis: Analysis | None = None,
+    rules: list[Candidate] | None = None,
+    uncertainty: bool = True,
+) -> tuple[list[Span], float]:
+    """Entity spans of a document (proclitics snapped off) and, with ``uncertainty``, one
+    minus the mean probability the model gives its own tags (else 0)."""
+    runs: list[tuple[int, int, str, list[float]]] = []
+    confidence: list[float] = []
+    for sentence in featurizer.sentences(doc, analysis, rules):
+        if not sentence.spans:
+            continue
+        tags = tagger.tag(sentence.features)
+        marginals = [
+            tagger.marginal(tag, k) if uncertainty or tag != "O" else 1.0 for k, tag in enumerate(tags)
+        ]
+        confidence += marginals
+        for k, tag in enumerate(tags):
+            a, b = sentence.spans[k]
+            last = runs[-1] if runs else None
+            if k and last and tag[2:] == last[2] and tag[0] == "I" and last[1] == sentence.spans[k - 1][1]:
+                last[3].append(marginals[k])
+                runs[-1] = (last[0], b, last[2], last[3])
+            elif tag != "O":
+                runs.append((a, b, tag[2:], [marginals[k]]))
+    spans = []
+    for a, b, label, scores in runs:
+        edges = featurizer.snap(doc.text, a, b)
+        if edges is not None:
+            start, end = edges
+            spans.append(
+                Span(start, end, label, doc.text[start:end], round(sum(scores) / len(scores), 3), "crf")
+            )
+    doubt = 1 - sum(confidence) / len(confidence) if confidence else 0.0
+    return spans, doubt
+
+
+class Combined:
+    """A trained model used beside the rules: where they disagree on a place, the source
+    more precise for that label (measured when the model was trained) wins, and the span
+    says so (``crf (over list:places)``)."""
+
+    DEFAULT_PRECISION: ClassVar[dict[str, float]] = {"rules": 0.9, "crf": 0.8}
+
+    def __init__(self, model: Model, featurizer: Featurizer) -> None:
+        self.model = model
+        self.featurizer = featurizer
+        self.tagger = model.tagger()
+        self.precision: dict[str, dict[str, float]] = model.meta.get("evaluation", {}).get("precision", {})
+
+    def _precision(self, source: str, label: str) -> float:
+        return float(self.precision.get(source, {}).get(label, self.DEFAULT_PRECISION[source]))
+
+    def merge(self, doc: Document, analysis: Analysis, rules: list[Candidate]) -> list[Candidate]:
+        predicted, _ = predict(
+            doc, self.featurizer, self.tagger, analysis=analysis, rules=rules, uncertainty=False
+        )
+        ours = [
+            Candidate(analysis.to_norm(s.start), analysis.to_norm(s.end), s.label, s.score or 0.0, "crf")
+            for s in predicted
+        ]
+        ours = [c for c in ours if c.start < c.end]
+        if not ours:
+            return rules
+        # where each source marked something, and with what: a rival is the other source's span there
+        marks = {"crf": _marks(ours, len(analysis.norm)), "rules": _marks(rules, len(analysis.norm))}
+        pool = [(self._precision("rules", c.label), c, "crf") for c in rules] + [
+            (self._precision("crf", c.label), c, "rules") for c in ours
+        ]
+        taken = bytearray(len(analysis.norm))
+        chosen: list[Candidate] = []
+        for _, c, other in sorted(pool, key=lambda p: (-p[0], -(p[1].end - p[1].start), p[1].start)):
+            if taken.find(1, c.start, c.end) != -1:
+                continue
+            taken[c.start : c.end] = b"\x01" * (c.end - c.start)
+            rival = next(
+                (
+                    r
+                    for r in marks[other][c.start : c.end]
+                    if r is not None and (r.start, r.end, r.label) != (c.start, c.end, c.label)
+                ),
+                None,
+            )
+            if rival is not None:
+                c = Candidate(c.start, c.end, c.label, c.score, f"{c.rule} (over {rival.rule})")
+            chosen.append(c)
+        return sorted(chosen, key=lambda c: c.start)
+
+
+def _marks(candidates: list[Candidate], size: int) -> list[Candidate | None]:
+    """The candidate covering each position, if any."""
+    marks: list[Candidate | None] = [None] * size
+    for c in candidates:
+        marks[c.start : c.end] = [c] * (c.end - c.start)
+    return marks

@@ -1,0 +1,159 @@
+"""Model in the loop: train a CRF on a project's gold and reviewed documents, measure it on
+held-out ones, and use it beside the rules.
+
+Models live in the project under ``models/<id>/`` (``model.crfsuite`` and ``meta.json``:
+khabar's version, a summary of the training data, the parameters and the scores on the
+held-out documents); ``models/latest`` names the newest.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import tempfile
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from khabar import crf, preannotate
+from khabar.errors import KhabarError
+from khabar.evaluate import Evaluation, evaluate
+from khabar.model import Document, Layer
+from khabar.project import Project
+from khabar.release import split_of
+from khabar.store import atomic_write
+
+HUMAN = ("gold", "review", "adjudicated")
+
+
+def human_pairs(project: Project) -> Iterator[tuple[Document, Layer]]:
+    """Each document with its most trusted human layer made on its current text."""
+    rank = {"review": 0, "gold": 0, "adjudicated": 1}
+    for doc, layers in project.store().items():
+        human = [x for x in layers if x.kind in HUMAN and x.text_sha256 == doc.sha256]
+        if human:
+            yield doc, max(human, key=lambda x: (rank[x.kind], x.provenance.created or "", x.name))
+
+
+def models_dir(project: Project) -> Path:
+    return project.root / "models"
+
+
+def resolve(project: Project, spec: str) -> crf.Model:
+    """``latest``, a model id under models/, or a path."""
+    folder = models_dir(project)
+    if spec == "latest":
+        pointer = folder / "latest"
+        if not pointer.is_file():
+            raise KhabarError("the project has no model yet", hint="train one with `khabar train`")
+        spec = pointer.read_text(encoding="utf-8").strip()
+    path = folder / spec if (folder / spec).is_dir() else Path(spec)
+    return crf.Model.load(path)
+
+
+def compare(
+    annotator: preannotate.Annotator,
+    model: crf.Model,
+    test: list[tuple[Document, Layer]],
+    *,
+    ignore_proclitics: bool = False,
+) -> dict[str, Evaluation]:
+    """Rules alone, the model alone and both together, on the same held-out documents."""
+    return {
+        name: evaluate(pairs, ignore_proclitics=ignore_proclitics)
+        for name, pairs in predictions(annotator, model, test).items()
+    }
+
+
+Scored = list[tuple[Document, Layer | None, Layer]]
+
+
+def predictions(
+    annotator: preannotate.Annotator, model: crf.Model, test: list[tuple[Document, Layer]]
+) -> dict[str, Scored]:
+    """(document, predicted, gold) of rules alone, the model alone and both together."""
+    entities_only = dataclasses.replace(annotator, events=None, model=None)
+    combined = entities_only.with_model(model)
+    featurizer = crf.Featurizer(annotator.entities)
+    tagger = model.tagger()
+    results: dict[str, Scored] = {}
+    for name in ("rules", "crf", "combined"):
+        pairs: Scored = []
+        for doc, gold in test:
+            if name == "crf":
+                spans, _ = crf.predict(doc, featurizer, tagger)
+                predicted = dataclasses.replace(gold, entities=tuple(spans), events=())
+            else:
+                predicted = preannotate.run(doc, entities_only if name == "rules" else combined)
+            pairs.append((doc, predicted, dataclasses.replace(gold, events=())))
+        results[name] = pairs
+    return results
+
+
+def train(project: Project, annotator: preannotate.Annotator, *, name: str | None = None) -> crf.Model:
+    """Train on every human-annotated document; first measure a model trained without the
+    test split on that split, so the scores (and the precision that decides between model
+    and rules) come from documents the model has not seen."""
+    pairs = list(human_pairs(project))
+    if not pairs:
+        raise KhabarError(
+            "no document has a gold or reviewed layer to learn from",
+            hint="review documents in Label Studio (`khabar pull`) or ingest gold annotations",
+        )
+    model_id = name or datetime.now(UTC).strftime("crf-%Y%m%d-%H%M%S")
+    folder = models_dir(project) / model_id
+    if folder.exists():
+        raise KhabarError(f"model {model_id} exists already", hint="give another --name")
+    percentages = project.splits()
+    test = [p for p in pairs if split_of(p[0].id, percentages) == "test"]
+    rest = [p for p in pairs if split_of(p[0].id, percentages) != "test"]
+    featurizer = crf.Featurizer(annotator.entities)
+    evaluation: dict[str, Any] = {}
+    if test and rest:
+        with tempfile.TemporaryDirectory() as tmp:
+            trial = crf.train(rest, featurizer, Path(tmp) / "trial")
+            scores = compare(annotator, trial, test)
+        evaluation = {
+            "documents": len(test),
+            "f1": {k: round(v.exact["overall"].f1, 4) for k, v in scores.items() if "overall" in v.exact},
+            "precision": {
+                k: {label: round(s.precision, 4) for label, s in v.exact.items() if label != "overall"}
+                for k, v in scores.items()
+                if k in ("rules", "crf")
+            },
+        }
+    model = crf.train(pairs, featurizer, folder)
+    meta = {**model.meta, "evaluation": evaluation}
+    atomic_write(folder / "meta.json", json.dumps(meta, ensure_ascii=False, indent=1) + "\n")
+    atomic_write(models_dir(project) / "latest", model_id + "\n")
+    return crf.Model(folder, meta)
+
+
+def cross_validate(
+    project: Project, annotator: preannotate.Annotator, *, folds: int = 0, ignore_proclitics: bool = False
+) -> dict[str, Evaluation]:
+    """Scores of rules, model and both on held-out documents: the test split (``folds`` 0)
+    or each of ``folds`` parts in turn (documents assigned by a hash of their id)."""
+    pairs = list(human_pairs(project))
+    if folds <= 1:
+        parts = [[p for p in pairs if split_of(p[0].id, project.splits()) == "test"]]
+    else:
+        parts = [[p for p in pairs if int(p[0].sha256[:8], 16) % folds == k] for k in range(folds)]
+    totals: dict[str, Scored] = {}
+    featurizer = crf.Featurizer(annotator.entities)
+    for part in parts:
+        held = {doc.id for doc, _ in part}
+        train_pairs = [p for p in pairs if p[0].id not in held]
+        if not part or not train_pairs:
+            continue
+        with tempfile.TemporaryDirectory() as tmp:
+            model = crf.train(train_pairs, featurizer, Path(tmp) / "fold")
+            for name, scored in predictions(annotator, model, part).items():
+                totals.setdefault(name, []).extend(scored)
+    if not totals:
+        raise KhabarError(
+            "not enough human-annotated documents to hold some out",
+            hint="annotate more documents, or use --folds",
+        )
+    return {name: evaluate(pairs_, ignore_proclitics=ignore_proclitics) for name, pairs_ in totals.items()}
