@@ -4,6 +4,7 @@ paragraph documents when a test needs several documents, and projects made from 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -84,3 +85,16 @@ def new_project(tmp_path: Path) -> Callable[..., Project]:
         return made
 
     return make
+
+
+# --- the robustness summary -----------------------------------------------------------
+
+# test_robustness.py counts what it tried and checked here; the table is printed at the end.
+ROBUSTNESS: Counter[str] = Counter()
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if ROBUSTNESS:
+        terminalreporter.section("robustness: what was tried, and what was checked afterwards")
+        for what, count in ROBUSTNESS.items():
+            terminalreporter.write_line(f"  {what:<62} {count:>7}")

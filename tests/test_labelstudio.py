@@ -16,8 +16,8 @@ from khabar import project
 from khabar.agreement import adjudicate, agreement, kappa
 from khabar.interchange import from_record
 from khabar.labelstudio import annotation_layer, label_config, layer_results, task
-from khabar.model import Document, Layer, Provenance, Span
-from khabar.review import config_is_current, document_status
+from khabar.model import Document, Layer, Provenance, Span, document_status
+from khabar.review import config_is_current
 from khabar.scheme import Scheme, default_scheme_text
 from khabar.snap import snap_layer, snap_span
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from khabar.model import Argument, Document, Event, Layer, Provenance, Span
@@ -60,3 +61,38 @@ def test_layers_can_be_deleted_by_name(tmp_path: Path) -> None:
     store.put_layers([layer_for(doc), layer_for(doc, "review:ali")])
     store.delete_layers([("d1", "pre")])
     assert [layer.name for layer in store.layers("d1")] == ["review:ali"]
+
+
+def test_a_replaced_human_layer_is_kept_in_history_once_even_when_a_killed_run_repeats(
+    tmp_path: Path,
+) -> None:
+    store = Store(tmp_path / "corpus", tmp_path / "annotations")
+    doc = Document("d1", "روسيا تهدد أوكرانيا")
+    store.put_documents([doc])
+    first = layer_for(doc, "review:ali")
+    store.put_layers([first], keep_history=True)
+    second = dataclasses.replace(first, entities=(Span(11, 19, "GPE", doc.text[11:19]),))
+    history = store.history_dir / f"{shard_of('d1')}.jsonl"
+    store.put_layers([second], keep_history=True)
+    saved = history.read_text(encoding="utf-8")
+    # a pull killed after saving the history and before replacing the layer, run again
+    store.put_layers([first])
+    history.write_text(saved, encoding="utf-8")
+    store.put_layers([second], keep_history=True)
+    assert store.history("d1") == [first]
+    assert [x for x in store.layers("d1") if x.name == "review:ali"] == [second]
+
+
+def test_the_temporary_files_of_a_killed_write_are_removed(tmp_path: Path) -> None:
+    store = Store(tmp_path / "corpus", tmp_path / "annotations")
+    doc = Document("d1", "روسيا تهدد أوكرانيا")
+    store.put_documents([doc])
+    orphans = [
+        tmp_path / "corpus" / ".2a.jsonl.x1.tmp",
+        tmp_path / "annotations" / "history" / ".2a.jsonl.x2.tmp",
+    ]
+    for orphan in orphans:
+        orphan.parent.mkdir(parents=True, exist_ok=True)
+        orphan.write_text("half a li")
+    assert store.remove_orphans() == 2
+    assert not any(o.exists() for o in orphans) and store.document("d1") == doc

@@ -46,7 +46,7 @@ class UnitCache:
 
     @staticmethod
     def _open(path: Path) -> sqlite3.Connection:
-        db = sqlite3.connect(path)
+        db = sqlite3.connect(path, timeout=60)  # another command may be writing its results
         db.execute(SCHEMA)
         return db
 

@@ -8,23 +8,43 @@ on stderr and exit status 1; a traceback means a bug in khabar.
 from __future__ import annotations
 
 import functools
+import importlib.util
 import json
 import sys
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from types import ModuleType
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
 from typer.core import TyperGroup
 
-from khabar import __version__, diff, iob, learning, project, publish, review, studio, workflow
+from khabar import __version__, iob, project, studio
 from khabar.errors import KhabarError
 from khabar.ingest import ConllOptions
-from khabar.release import Release
-from khabar.release import check as check_release
+from khabar.model import STATUSES
 from khabar.store import atomic_write
+
+if TYPE_CHECKING:
+    from khabar import diff, learning, publish, review, workflow
+    from khabar import release as releases
+else:
+    # The stages behind a command import datasets, pyarrow, matplotlib and the Label Studio
+    # SDK (1.5 s): loaded when a command first uses them, so `--help` answers at once.
+    def _lazy(name: str) -> ModuleType:
+        spec = importlib.util.find_spec(name)
+        loader = importlib.util.LazyLoader(spec.loader)
+        spec.loader = loader
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        loader.exec_module(module)
+        return module
+
+    diff, learning, publish, releases, review, workflow = (
+        _lazy(f"khabar.{name}") for name in ("diff", "learning", "publish", "release", "review", "workflow")
+    )
 
 app = typer.Typer(
     help="khabar: build an annotated Arabic news corpus and publish it as versioned datasets.",
@@ -269,7 +289,7 @@ def release(
     _print_release(made)
 
 
-def _print_release(made: Release) -> None:
+def _print_release(made: releases.Release) -> None:
     out.print(f"release {made.info.version} written to {made.path}")
     for split, stats in made.stats.items():
         if stats.documents:
@@ -291,7 +311,7 @@ def check(
 
     Example:  khabar release check build/1.0.0
     """
-    problems = check_release(release_dir)
+    problems = releases.check(release_dir)
     for problem in problems:
         err.print(f"error: {release_dir}: {problem}", markup=False)
     if problems:
@@ -543,7 +563,7 @@ def studio_config(
 def push(
     ids: Annotated[list[str] | None, typer.Argument(help="Document ids (default: all).")] = None,
     status: Annotated[
-        str | None, typer.Option(help="Only documents in this status: " + ", ".join(review.STATUSES) + ".")
+        str | None, typer.Option(help="Only documents in this status: " + ", ".join(STATUSES) + ".")
     ] = None,
     limit: Annotated[int | None, typer.Option(help="At most this many documents.")] = None,
     uncertain_first: Annotated[
@@ -610,7 +630,7 @@ def status_command(project_dir: ProjectDir = None) -> None:
     Example:  khabar status
     """
     counts = review.statuses(here(project_dir))
-    out.print(", ".join(f"{name}: {counts.get(name, 0)}" for name in review.STATUSES))
+    out.print(", ".join(f"{name}: {counts.get(name, 0)}" for name in STATUSES))
 
 
 @command(name="agreement")

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import conllu
+import conllu.exceptions
 
 from khabar.errors import InputError
 from khabar.model import Document, Layer, Span
@@ -68,7 +69,11 @@ def read_spans(data: str, texts: dict[str, str]) -> list[ReadDocument]:
     ``texts[doc_id]``: the forms are aligned with the text, skipping white space."""
     docs: list[ReadDocument] = []
     current: _Reader | None = None
-    for sentence in conllu.parse(data):
+    try:
+        parsed = conllu.parse(data)
+    except conllu.exceptions.ParseException as err:
+        raise InputError(f"not valid CoNLL-U ({err})") from err
+    for sentence in parsed:
         doc_id = sentence.metadata.get("newdoc id")
         if doc_id is not None:
             if current:

@@ -28,6 +28,7 @@ from khabar.entities import Candidate, EntityFinder, Tokens, proclitic_analyses
 from khabar.errors import KhabarError
 from khabar.model import Document, Layer, Span
 from khabar.snap import snap_span
+from khabar.store import atomic_write
 from khabar.text import Analysis, normalize, sentences, tokens
 
 PARAMS = {"c1": 0.05, "c2": 0.05, "max_iterations": 150, "feature.possible_transitions": True}
@@ -243,7 +244,7 @@ def train(
         },
         "params": {**PARAMS, **(params or {})},
     }
-    (folder / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    atomic_write(folder / "meta.json", json.dumps(meta, ensure_ascii=False, indent=1) + "\n")
     return Model(folder, meta)
 
 

@@ -12,7 +12,6 @@ This is the only module that imports ``datasets``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +19,7 @@ import datasets
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from khabar.errors import InputError
 from khabar.model import Document, Layer
 from khabar.scheme import Scheme
 from khabar.words import Sentence
@@ -162,10 +162,14 @@ class ParquetSink:
         return self.count, self.nbytes
 
 
-def read_rows(path: Path) -> Iterator[dict[str, Any]]:
+def read_rows(path: Path) -> list[dict[str, Any]]:
     """The rows of a release's parquet file (none when the file is missing)."""
-    if path.exists():
-        yield from pq.read_table(str(path)).to_pylist()
+    if not path.exists():
+        return []
+    try:
+        return list(pq.read_table(str(path)).to_pylist())
+    except (pa.ArrowException, OSError) as err:
+        raise InputError(f"not a readable parquet file ({err})") from err
 
 
 def yaml_features(feats: datasets.Features) -> list[Any]:

@@ -7,14 +7,16 @@ batch goes on, and nothing already in the corpus changes because of it.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import BinaryIO
 
 from khabar import iob
 from khabar.errors import InputError
-from khabar.interchange import check_text, derived_id, from_record
+from khabar.interchange import MAX_TEXT, check_text, derived_id, from_record
 from khabar.model import Document, Layer, Provenance
 from khabar.progress import track
 from khabar.scheme import Scheme
@@ -22,6 +24,15 @@ from khabar.store import Store
 
 SUFFIXES = (".txt", ".jsonl", ".json")
 CONLL_SUFFIXES = (".conll", ".iob", ".bio", ".tsv", ".txt")
+MB = 1 << 20
+# Files are measured before they are read, so that a 300 MB file is refused without being
+# loaded: an article's file, or a JSON Lines record, cannot be much bigger than the longest
+# article's text (MAX_TEXT characters of up to 4 bytes). A .json file is parsed whole, so big
+# batches belong in JSON Lines, which is read a line at a time.
+MAX_ARTICLE = 4 * MAX_TEXT
+MAX_RECORD = 2 * MAX_ARTICLE  # the text, its escapes and its spans
+MAX_JSON_FILE = 64 * MB
+MAX_CONLL_FILE = 256 * MB
 
 
 @dataclass(frozen=True, slots=True)
@@ -220,7 +231,7 @@ def _read_conll(
     path: Path, scheme: Scheme, provenance: Provenance, source: str | None, options: ConllOptions
 ) -> Iterator[Item | Problem]:
     try:
-        text = _decode(path.read_bytes())
+        text = _decode(_read_at_most(path, MAX_CONLL_FILE, "CoNLL file", "split it into parts"))
     except InputError as err:
         yield Problem(str(path), err.message, err.hint)
         return
@@ -260,7 +271,7 @@ def _read_conll(
 
 def _read_txt(path: Path, source: str | None) -> Iterator[Item | Problem]:
     try:
-        raw = _decode(path.read_bytes())
+        raw = _decode(_read_at_most(path, MAX_ARTICLE, "article", "split it into articles"))
         text = check_text(raw)
     except InputError as err:
         yield Problem(str(path), err.message, err.hint)
@@ -280,8 +291,15 @@ def _read_jsonl(
         yield Problem(str(path), f"cannot read the file ({err.strerror})")
         return
     with handle:
-        for number, line in enumerate(handle, start=1):
+        for number, line in enumerate(_lines(handle, MAX_RECORD), start=1):
             where = f"{path}:{number}"
+            if line is None:
+                yield Problem(
+                    where,
+                    f"the line is longer than {MAX_RECORD // MB} MB",
+                    hint="one record is one article; split long texts into articles",
+                )
+                continue
             if number == 1 and line.startswith(b"\xef\xbb\xbf"):
                 line = line[3:]
             if not line.strip():
@@ -294,11 +312,35 @@ def _read_jsonl(
             yield _item(where, obj, scheme, provenance, source)
 
 
+def _lines(handle: BinaryIO, limit: int) -> Iterator[bytes | None]:
+    """The lines of a file, None for a line longer than ``limit`` bytes (read past, not kept)."""
+    while True:
+        line = handle.readline(limit + 1)
+        if not line:
+            return
+        if len(line) > limit and not line.endswith(b"\n"):
+            while line and not line.endswith(b"\n"):
+                line = handle.readline(MB)
+            yield None
+            continue
+        yield line
+
+
+def _read_at_most(path: Path, limit: int, what: str, hint: str) -> bytes:
+    size = path.stat().st_size
+    if size > limit:
+        raise InputError(
+            f"the {what} is {size / MB:.0f} MB, more than the {limit // MB} MB khabar reads", hint=hint
+        )
+    return path.read_bytes()
+
+
 def _read_json(
     path: Path, scheme: Scheme, provenance: Provenance, source: str | None
 ) -> Iterator[Item | Problem]:
     try:
-        obj = _parse_json(_decode(path.read_bytes()))
+        raw = _read_at_most(path, MAX_JSON_FILE, ".json file", "write big batches as JSON Lines (.jsonl)")
+        obj = _parse_json(_decode(raw))
     except InputError as err:
         yield Problem(str(path), err.message, err.hint)
         return
@@ -333,10 +375,22 @@ def _decode(raw: bytes) -> str:
         ) from err
 
 
+SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
 def _parse_json(text: str) -> object:
     try:
-        return json.loads(text)
+        obj = json.loads(text)
     except json.JSONDecodeError as err:
         raise InputError(f"not valid JSON ({err.msg} at column {err.colno})") from err
     except RecursionError as err:
         raise InputError("JSON nested too deeply") from err
+    if SURROGATE_ESCAPE.search(text):  # a \ud800 escape without its pair is no character
+        try:
+            json.dumps(obj, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError as err:
+            raise InputError(
+                f"a \\u escape makes a lone surrogate ({err.object[err.start]!r}), which is no character",
+                hint="escape characters outside the BMP as a pair (\\ud83d\\ude00) or write them as UTF-8",
+            ) from err
+    return obj

@@ -21,6 +21,9 @@ from khabar.text import canonical, canonical_offsets
 
 ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 METADATA = ("title", "url", "published", "source")
+# One article is a news article: anything longer is a book, a dump or a mistake, and would
+# make a Label Studio task nobody can open.
+MAX_TEXT = 4_000_000  # characters
 
 
 def check_id(doc_id: object) -> str:
@@ -45,6 +48,11 @@ def check_text(raw: object) -> str:
         raise InputError(f"text must be a string, got {type(raw).__name__}")
     if "\x00" in raw:
         raise InputError("text contains a NUL character", hint="the file is probably binary or mis-encoded")
+    if len(raw) > MAX_TEXT:
+        raise InputError(
+            f"the article has {len(raw):,} characters, more than the {MAX_TEXT:,} of one article",
+            hint="split it into articles",
+        )
     text = canonical(raw)
     if not text:
         raise InputError("the article is empty (nothing but white space)")

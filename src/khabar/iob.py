@@ -18,6 +18,9 @@ NO_SPACE_BEFORE = frozenset(".,،؛:!?؟)]}»%")
 NO_SPACE_AFTER = frozenset("([{«")
 TAG = re.compile(r"(?:([BIES])-)?(.+)")
 
+# CoNLL files have a handful of columns (token, lemma, tags...); hundreds mean running text.
+MAX_COLUMNS = 32
+
 
 def parse_tag_map(text: str | None) -> dict[str, str]:
     """``PERS=PER,LOC=GPE,MISC=`` -> {"PERS": "PER", "LOC": "GPE", "MISC": ""} ("" drops)."""
@@ -109,6 +112,11 @@ def read(
         if stripped.startswith("#"):
             continue
         fields = [f.strip() for f in line.split("\t")] if "\t" in line else stripped.split()
+        if len(fields) > MAX_COLUMNS:
+            state.issues.append(
+                Issue(number, f"{len(fields)} columns: not a token line (running text?)", True)
+            )
+            continue
         columns = columns or len(fields)
         if len(fields) != columns or len(fields) < 2:
             state.issues.append(

@@ -203,7 +203,11 @@ def annotation_layer(
     relations = []
     allowed = {ENTITY: scheme.entity_labels, TRIGGER: scheme.event_types}
     realis_values, role_names = scheme.realis_values, scheme.role_names  # once, not per result
+    if not isinstance(results, list):
+        raise ValueError(f"the result is a {type(results).__name__}, not a list of regions")
     for result in results:
+        if not isinstance(result, dict) or not isinstance(result.get("value", {}), dict):
+            raise ValueError(f"a region that is not an object with a value: {str(result)[:80]!r}")
         kind = result.get("type")
         if kind == "relation":
             relations.append(result)
@@ -211,8 +215,9 @@ def annotation_layer(
         name = result.get("from_name")
         value = result.get("value") or {}
         if kind == "choices" and name == REALIS:
-            choice = (value.get("choices") or [None])[0]
-            if choice not in realis_values:
+            choices = value.get("choices")
+            choice = choices[0] if isinstance(choices, list) and len(choices) == 1 else choices
+            if not isinstance(choice, str) or choice not in realis_values:
                 raise ValueError(f"realis {choice!r} is not in the scheme ({', '.join(realis_values)})")
             realis[str(result.get("id"))] = choice
             continue
@@ -225,7 +230,7 @@ def annotation_layer(
             raise ValueError(
                 f"region {start}:{end} says {value['text']!r} but the text has {doc.text[start:end]!r}"
             )
-        if len(labels) != 1 or labels[0] not in allowed[name]:
+        if not isinstance(labels, list) or len(labels) != 1 or labels[0] not in allowed[name]:
             raise ValueError(f"label {labels!r} at {start}:{end} is not one {name} label of the scheme")
         regions[str(result.get("id"))] = (name, Span(start, end, labels[0], doc.text[start:end]))
     arguments: dict[str, list[Argument]] = {rid: [] for rid, (name, _) in regions.items() if name == TRIGGER}
@@ -233,8 +238,9 @@ def annotation_layer(
         ends = [regions.get(str(relation.get("from_id"))), regions.get(str(relation.get("to_id")))]
         if None in ends:
             raise ValueError("a relation points at a region that does not exist")
-        role = (relation.get("labels") or [None])[0]
-        if role not in role_names:
+        roles = relation.get("labels")
+        role = roles[0] if isinstance(roles, list) and len(roles) == 1 else roles
+        if not isinstance(role, str) or role not in role_names:
             raise ValueError(f"relation role {role!r} is not in the scheme ({', '.join(scheme.role_names)})")
         ids = [str(relation.get("from_id")), str(relation.get("to_id"))]
         kinds = [regions[i][0] for i in ids]

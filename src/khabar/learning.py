@@ -20,8 +20,8 @@ from khabar import crf, preannotate
 from khabar.errors import KhabarError
 from khabar.evaluate import Evaluation, evaluate
 from khabar.model import Document, Layer
-from khabar.project import Project
-from khabar.release import split_of
+from khabar.project import Project, writes
+from khabar.release import VERSION, split_of
 from khabar.store import atomic_write
 
 HUMAN = ("gold", "review", "adjudicated")
@@ -48,6 +48,8 @@ def resolve(project: Project, spec: str) -> crf.Model:
         if not pointer.is_file():
             raise KhabarError("the project has no model yet", hint="train one with `khabar train`")
         spec = pointer.read_text(encoding="utf-8").strip()
+        if not (folder / spec).resolve().is_relative_to(folder.resolve()):
+            raise KhabarError(f"{pointer} points outside models/: {spec!r}", hint="train again")
     path = folder / spec if (folder / spec).is_dir() else Path(spec)
     return crf.Model.load(path)
 
@@ -91,6 +93,7 @@ def predictions(
     return results
 
 
+@writes
 def train(project: Project, annotator: preannotate.Annotator, *, name: str | None = None) -> crf.Model:
     """Train on every human-annotated document; first measure a model trained without the
     test split on that split, so the scores (and the precision that decides between model
@@ -102,6 +105,10 @@ def train(project: Project, annotator: preannotate.Annotator, *, name: str | Non
             hint="review documents in Label Studio (`khabar pull`) or ingest gold annotations",
         )
     model_id = name or datetime.now(UTC).strftime("crf-%Y%m%d-%H%M%S")
+    if not VERSION.fullmatch(model_id):
+        raise KhabarError(
+            f"model name {model_id!r} is not allowed", hint="use letters, digits, '.', '_' and '-'"
+        )
     folder = models_dir(project) / model_id
     if folder.exists():
         raise KhabarError(f"model {model_id} exists already", hint="give another --name")

@@ -132,3 +132,16 @@ def best_layer(layers: list[Layer]) -> Layer | None:
         return None
     rank = {"pre": 0, "review": 1, "gold": 1, "adjudicated": 2}
     return max(layers, key=lambda layer: (rank[layer.kind], layer.provenance.created or "", layer.name))
+
+
+STATUSES = ("pre", "in review", "reviewed", "adjudicated")
+
+
+def document_status(layers: list[Layer], pushed: bool) -> str:
+    """Where a document is in the flow: drafted, sent to Label Studio, reviewed, adjudicated."""
+    kinds = {layer.kind for layer in layers}
+    if "adjudicated" in kinds:
+        return "adjudicated"
+    if kinds & {"review", "gold"}:
+        return "reviewed"
+    return "in review" if pushed else "pre"

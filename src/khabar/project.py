@@ -6,13 +6,17 @@ paths and objects as arguments.
 
 from __future__ import annotations
 
+import functools
 import json
 import tomllib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
+from khabar import lock
 from khabar.errors import ProjectError
 from khabar.scheme import Scheme, default_scheme_text
 from khabar.store import Store, atomic_write
@@ -80,6 +84,14 @@ class Project:
     def build_dir(self) -> Path:
         return self.root / "build"
 
+    @contextmanager
+    def writing(self, command: str | None = None) -> Iterator[None]:
+        """Hold the project's lock: one writing command at a time (:mod:`khabar.lock`).
+        Holding it, the half-written files of a killed command are removed."""
+        with lock.hold(self.state_dir / "lock", command):
+            self.store().remove_orphans()
+            yield
+
     def store(self) -> Store:
         return Store(self.corpus_dir, self.annotations_dir)
 
@@ -106,6 +118,21 @@ class Project:
 
     def sources(self) -> list[Path]:
         return [self.root / p for p in self.setting("ingest", "sources", ["sources"])]
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def writes(function: Callable[Concatenate[Project, P], R]) -> Callable[Concatenate[Project, P], R]:
+    """Run ``function(project, ...)`` holding the project's lock."""
+
+    @functools.wraps(function)
+    def locked(project: Project, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        with project.writing():
+            return function(project, *args, **kwargs)
+
+    return locked
 
 
 def load(root: Path) -> Project:
@@ -142,8 +169,15 @@ def init(root: Path, name: str | None = None) -> Project:
     atomic_write(root / "schemas" / "scheme.yaml", default_scheme_text())
     guidelines = resources.files("khabar").joinpath("data/guidelines.md").read_text(encoding="utf-8")
     atomic_write(root / "schemas" / "guidelines.md", guidelines)
-    if not (root / ".gitignore").exists():
-        atomic_write(root / ".gitignore", GITIGNORE)
+    # local state holds the Label Studio token and password: never tracked
+    ignore = root / ".gitignore"
+    before = ignore.read_text(encoding="utf-8") if ignore.exists() else ""
+    missing = [line for line in GITIGNORE.splitlines() if line not in before.splitlines()]
+    if missing:
+        atomic_write(
+            ignore,
+            before + ("\n" if before and not before.endswith("\n") else "") + "\n".join(missing) + "\n",
+        )
     atomic_write(
         root / CONFIG_FILE,
         CONFIG_TEMPLATE.format(name=json.dumps(name or root.resolve().name, ensure_ascii=False)),

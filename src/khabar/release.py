@@ -30,7 +30,7 @@ from typing import Any
 
 from khabar import __version__, card, hf
 from khabar.cache import UnitCache
-from khabar.errors import ReleaseError
+from khabar.errors import InputError, ReleaseError
 from khabar.scheme import Scheme
 from khabar.store import Store, atomic_write
 from khabar.units import collect, report
@@ -275,10 +275,17 @@ def check(path: Path) -> list[str]:
     manifest_path = path / "manifest.json"
     try:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as err:
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as err:
         raise ReleaseError(f"{manifest_path}: cannot read the manifest ({err})") from err
+    listed = manifest.get("files") if isinstance(manifest, dict) else None
+    if not isinstance(listed, dict) or not all(
+        isinstance(name, str) and isinstance(digest, str) for name, digest in listed.items()
+    ):
+        raise ReleaseError(
+            f"{manifest_path}: not a khabar manifest (its 'files' must map file names to sha256)",
+            hint="`khabar release` writes one with every release",
+        )
     problems = []
-    listed = manifest.get("files", {})
     for name, digest in sorted(listed.items()):
         file = (path / name).resolve()
         if path.resolve() not in file.parents:
@@ -300,14 +307,28 @@ def check(path: Path) -> list[str]:
 
 def _check_content(path: Path, manifest: dict[str, Any]) -> list[str]:
     from khabar.conllu_format import read_spans
-    from khabar.errors import InputError
 
     problems = []
     percentages = manifest.get("splits") or {"train": 80, "validation": 10, "test": 10}
+    if not (
+        isinstance(percentages, dict)
+        and set(percentages) <= set(SPLITS)
+        and all(isinstance(v, int) and 0 <= v <= 100 for v in percentages.values())
+        and sum(percentages.values()) == 100
+    ):
+        return [f"manifest.json: splits {percentages!r} are not percentages of {', '.join(SPLITS)}"]
+    counts = manifest.get("counts")
+    if not isinstance(counts, dict) or not all(isinstance(c, dict) for c in counts.values()):
+        return ["manifest.json: counts must map each split to its counts"]
     seen: dict[str, str] = {}
     for split in SPLITS:
-        docs = list(hf.read_rows(path / "documents" / f"{split}.parquet"))
-        counted = manifest.get("counts", {}).get(split, {}).get("documents", 0)
+        try:
+            docs = hf.read_rows(path / "documents" / f"{split}.parquet")
+            _check_rows(docs)
+        except InputError as err:
+            problems.append(f"documents/{split}.parquet: {err.message}")
+            continue
+        counted = counts.get(split, {}).get("documents", 0)
         if len(docs) != counted:
             problems.append(f"documents/{split}.parquet: {len(docs)} documents, the manifest says {counted}")
         texts = {}
@@ -331,14 +352,41 @@ def _check_content(path: Path, manifest: dict[str, Any]) -> list[str]:
         if conllu_file.exists():
             try:
                 read = read_spans(conllu_file.read_text(encoding="utf-8"), texts)
+            except UnicodeDecodeError as err:
+                problems.append(f"conllu/{split}.conllu: not UTF-8 ({err.reason} at byte {err.start})")
+                continue
             except InputError as err:
                 problems.append(f"conllu/{split}.conllu: {err.message}")
                 continue
             by_id = {doc["id"]: doc for doc in docs}
             for entry in read:
-                expected = [(e["start"], e["end"], e["label"]) for e in by_id[entry.id]["entities"]]
+                expected = [(e["start"], e["end"], e.get("label")) for e in by_id[entry.id]["entities"]]
                 if [(s.start, s.end, s.label) for s in entry.entities] != expected:
                     problems.append(
                         f"conllu/{split}.conllu: {entry.id}: entity tags differ from the documents"
                     )
     return problems
+
+
+ROW_KEYS = {"id": str, "text": str, "entities": list, "events": list}
+
+
+def _check_rows(rows: list[dict[str, Any]]) -> None:
+    """The documents config's columns, with the types a check reads (a crafted release
+    could hold any parquet at all)."""
+    for row in rows:
+        for key, kind in ROW_KEYS.items():
+            if not isinstance(row.get(key), kind):
+                raise InputError(f"a row's {key!r} is not a {kind.__name__}: not a documents table")
+        events = row["events"]
+        if not all(isinstance(e, dict) and isinstance(e.get("trigger"), dict) for e in events):
+            raise InputError(f"{row['id']}: an event without a trigger")
+        for span in (*row["entities"], *(e["trigger"] for e in events)):
+            if not (
+                isinstance(span, dict)
+                and isinstance(span.get("start"), int)
+                and isinstance(span.get("end"), int)
+                and isinstance(span.get("text"), str)
+                and isinstance(span.get("label", ""), str)
+            ):
+                raise InputError(f"{row['id']}: a span without integer start and end, a text and a label")

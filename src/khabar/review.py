@@ -17,16 +17,13 @@ from pathlib import Path
 from khabar import agreement, crf, learning, studio
 from khabar.errors import KhabarError, StudioError
 from khabar.labelstudio import PushReport, Refusal, RemoteAnnotation, Studio, annotation_layer, label_config
-from khabar.model import Document, Layer, Provenance
+from khabar.model import STATUSES, Document, Layer, Provenance, document_status
 from khabar.progress import track
-from khabar.project import Project
+from khabar.project import Project, writes
 from khabar.scheme import Scheme
 from khabar.snap import snap_layer
 from khabar.store import atomic_write, shard_of
-from khabar.text import normalize
 from khabar.workflow import load_annotator
-
-STATUSES = ("pre", "in review", "reviewed", "adjudicated")
 
 
 def studio_home(project: Project) -> Path:
@@ -70,20 +67,12 @@ def _task_map(project: Project) -> dict[str, int]:
     return json.loads(path.read_text()) if path.exists() else {}
 
 
-def document_status(layers: list[Layer], pushed: bool) -> str:
-    kinds = {layer.kind for layer in layers}
-    if "adjudicated" in kinds:
-        return "adjudicated"
-    if kinds & {"review", "gold"}:
-        return "reviewed"
-    return "in review" if pushed else "pre"
-
-
 def statuses(project: Project) -> Counter[str]:
     pushed = _task_map(project)
     return Counter(document_status(layers, doc.id in pushed) for doc, layers in project.store().items())
 
 
+@writes
 def push(
     project: Project,
     *,
@@ -138,16 +127,13 @@ class PullReport:
     changes: list[str] = field(default_factory=list)
 
 
+@writes
 def pull(project: Project, *, since: str | None = None) -> PullReport:
     """Read every annotation, check it, snap it to the guidelines and store it as a review layer."""
     client = connect(project)
     scheme = project.scheme()
     remote = client.project(project_title(project), scheme, guidelines(project))
-    names = load_annotator(project).gazetteer
-
-    def known(phrase: str) -> bool:
-        return tuple(normalize(phrase).split()) in names.phrases
-
+    known = load_annotator(project).known
     report = PullReport()
     latest: dict[tuple[str, str], RemoteAnnotation] = {}
     for ann in client.annotations(remote, since=since):
@@ -204,6 +190,7 @@ def agreement_report(project: Project) -> list[agreement.PairAgreement]:
     return agreement.agreement(project.store().items(), project.scheme().entity_labels)
 
 
+@writes
 def adjudicate(
     project: Project, *, prefer: str | None = None, ids: set[str] | None = None
 ) -> tuple[int, list[agreement.Disagreement]]:

@@ -286,7 +286,12 @@ class Store:
         def save_history(shard: str, old: list[dict[str, Any]]) -> None:
             path = self.history_dir / f"{shard}.jsonl"
             before = path.read_text(encoding="utf-8") if path.exists() else ""
-            atomic_write(path, before + "".join(dumps(r) + "\n" for r in old))
+            # a run killed between saving history and replacing the layer saves it again
+            # when run again: a version already kept is not kept twice
+            kept = set(before.splitlines())
+            lines = [line for line in dict.fromkeys(dumps(r) for r in old) if line not in kept]
+            if lines:
+                atomic_write(path, before + "".join(line + "\n" for line in lines))
 
         drafts: list[Layer] = []
         human: list[Layer] = []
@@ -317,6 +322,16 @@ class Store:
             for r in _read_lines(self.history_dir / f"{shard_of(doc_id)}.jsonl")
             if r["doc_id"] == doc_id
         ]
+
+    def remove_orphans(self) -> int:
+        """Delete the temporary files of writes that a killed process never renamed into
+        place (call it holding the project's lock: no write is under way)."""
+        orphans = [
+            p for root in (self.corpus_dir, self.annotations_dir) for p in root.rglob(".*.tmp") if p.is_file()
+        ]
+        for orphan in orphans:
+            orphan.unlink(missing_ok=True)
+        return len(orphans)
 
     def write_shard_drafts(self, shard: str, drafts: Iterable[Layer]) -> None:
         """Replace a shard's drafts file: one write for a whole shard of new drafts."""

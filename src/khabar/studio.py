@@ -16,10 +16,12 @@ import contextlib
 import json
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -27,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from khabar.errors import StudioError
+from khabar.store import atomic_write
 
 LS_VERSION = "1.23.2"
 USERNAME = "admin@khabar.local"
@@ -82,8 +85,12 @@ def ensure_installed(venv: Path | None = None) -> Path:
     """The ``label-studio`` executable, installed first if needed (about two minutes, once)."""
     venv = venv or venv_dir()
     executable = venv / "bin" / "label-studio"
-    if executable.exists():
+    complete = venv / "khabar-installed"  # written last: an install that was cut short is redone
+    ours = not os.environ.get("KHABAR_LS_VENV")  # one the user points at is used as it is
+    if complete.exists() or (executable.exists() and not ours):
         return executable
+    if ours:
+        shutil.rmtree(venv, ignore_errors=True)
     venv.parent.mkdir(parents=True, exist_ok=True)
     log = venv.parent / f"install-{LS_VERSION}.log"
     with log.open("w") as out:
@@ -94,15 +101,25 @@ def ensure_installed(venv: Path | None = None) -> Path:
         for step in steps:
             if subprocess.run(step, stdout=out, stderr=subprocess.STDOUT).returncode != 0:
                 raise StudioError(f"installing Label Studio {LS_VERSION} failed", hint=f"see {log}")
+    complete.write_text(f"label-studio=={LS_VERSION}\n")
     return executable
 
 
 def _secret(path: Path, make: str) -> str:
+    """The secret kept at ``path`` (mode 0600), made from ``make`` the first time. Written
+    in full under another name and linked into place, so a killed process never leaves an
+    empty secret, and two processes agree on the first one written."""
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as out:
-            out.write(make)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            with os.fdopen(fd, "w") as out:
+                out.write(make)
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(tmp)
     return path.read_text().strip()
 
 
@@ -183,7 +200,7 @@ def start(home: Path, *, port: int = 8080, timeout: float = 300, venv: Path | No
             stdin=subprocess.DEVNULL,
             start_new_session=True,
         )
-    (home / "server.json").write_text(json.dumps({"url": url, "pid": process.pid, "username": USERNAME}))
+    atomic_write(home / "server.json", json.dumps({"url": url, "pid": process.pid, "username": USERNAME}))
     deadline = time.monotonic() + timeout
     while _get(f"{url}/health", timeout=2) != 200:
         if process.poll() is not None:

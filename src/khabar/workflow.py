@@ -26,11 +26,12 @@ from khabar.ingest import read as read_sources
 from khabar.interchange import to_record
 from khabar.model import best_layer
 from khabar.progress import track
-from khabar.project import Project
+from khabar.project import Project, writes
 from khabar.store import atomic_write, dumps
 from khabar.validate import Report
 
 
+@writes
 def ingest_paths(
     project: Project,
     paths: Iterable[Path],
@@ -69,6 +70,7 @@ def long_lived() -> Iterator[None]:
         gc.unfreeze()
 
 
+@writes
 def preannotate_corpus(
     project: Project, *, ids: set[str] | None = None, model: str | None = None
 ) -> PreannotateResult:
@@ -176,6 +178,7 @@ def corpus_commit(root: Path) -> tuple[str | None, bool]:
     return head, bool(status.strip())
 
 
+@writes
 def release_corpus(
     project: Project,
     version: str,
@@ -292,6 +295,7 @@ class BuildResult:
     path: Path
 
 
+@writes
 def build(project: Project) -> BuildResult:
     """Ingest the project's sources, pre-annotate, validate and release a snapshot into build/.
 
