@@ -59,13 +59,14 @@ BENCHMARKS = {
     "release": ["bench_release.py", "10000"],
     "crf": ["bench_crf.py"],
     "studio": ["bench_studio.py", "5000"],
+    "scale": ["bench_scale.py", "1000", "10000", "100000"],
 }
 
 
 @nox.session(default=False)
 def benchmarks(session: nox.Session) -> None:
     """Measure throughput and peak memory: `nox -s benchmarks -- [name ...]` (all by default)."""
-    session.install("-e.")
+    session.install("-e.[cluster]")
     chosen = session.posargs or list(BENCHMARKS)
     for name in chosen:
         script, *args = BENCHMARKS[name]

@@ -12,10 +12,9 @@ import itertools
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
-from khabar.model import Argument, Document, Event, Layer, Provenance, Span
+from khabar.model import Argument, Document, Event, Layer, Provenance, Span, created_now
 from khabar.text import tokens
 
 
@@ -232,9 +231,7 @@ def adjudicate(
     note = f"majority of {n} reviews ({', '.join(names)})" + (
         f"; ties settled by {prefer}" if preferred else ""
     )
-    provenance = Provenance(
-        "khabar-adjudicate", created=created or datetime.now(UTC).isoformat(timespec="seconds"), note=note
-    )
+    provenance = Provenance("khabar-adjudicate", created=created or created_now(), note=note)
     return Layer(
         doc.id, "adjudicated", "adjudicated", doc.sha256, provenance, entities, tuple(events)
     ), disagreements

@@ -16,11 +16,13 @@ from pathlib import Path
 from typing import Any
 
 SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS unit (key TEXT PRIMARY KEY, summary BLOB NOT NULL, payload BLOB NOT NULL)"
+    "CREATE TABLE IF NOT EXISTS unit (key TEXT PRIMARY KEY, summary BLOB NOT NULL, payload BLOB NOT NULL);"
+    # work done on a whole shard (its drafts, for one annotator and one content): resumable runs
+    "CREATE TABLE IF NOT EXISTS stamp (key TEXT PRIMARY KEY)"
 )
 
 
-def _pack(value: Any) -> bytes:
+def pack(value: Any) -> bytes:
     return zlib.compress(json.dumps(value, ensure_ascii=False).encode(), 1)
 
 
@@ -47,7 +49,7 @@ class UnitCache:
     @staticmethod
     def _open(path: Path) -> sqlite3.Connection:
         db = sqlite3.connect(path, timeout=60)  # another command may be writing its results
-        db.execute(SCHEMA)
+        db.executescript(SCHEMA)
         return db
 
     def _get(self, key: str, column: int) -> Any | None:
@@ -70,7 +72,10 @@ class UnitCache:
         return value
 
     def put_many(self, items: list[tuple[str, dict[str, Any], dict[str, Any]]]) -> None:
-        packed = [(key, _pack(summary), _pack(payload)) for key, summary, payload in items]
+        self.put_packed([(key, pack(summary), pack(payload)) for key, summary, payload in items])
+
+    def put_packed(self, packed: list[tuple[str, bytes, bytes]]) -> None:
+        """Entries already packed (by a worker) with :func:`pack`."""
         if self.memory is not None:
             self.memory.update((key, (s, p)) for key, s, p in packed)
             return
@@ -83,3 +88,17 @@ class UnitCache:
     def close(self) -> None:
         if self.db is not None:
             self.db.close()
+
+    def has_stamp(self, key: str) -> bool:
+        if self.memory is not None:
+            return ("stamp:" + key) in self.memory
+        assert self.db is not None
+        return self.db.execute("SELECT 1 FROM stamp WHERE key = ?", (key,)).fetchone() is not None
+
+    def put_stamp(self, key: str) -> None:
+        if self.memory is not None:
+            self.memory["stamp:" + key] = (b"", b"")
+            return
+        assert self.db is not None
+        with self.db:
+            self.db.execute("INSERT OR IGNORE INTO stamp (key) VALUES (?)", (key,))

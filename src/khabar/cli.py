@@ -22,6 +22,7 @@ from rich.console import Console
 from typer.core import TyperGroup
 
 from khabar import __version__, iob, project, studio
+from khabar.engine import Engine
 from khabar.errors import KhabarError
 from khabar.ingest import ConllOptions
 from khabar.model import STATUSES
@@ -67,6 +68,20 @@ ProjectDir = Annotated[
         file_okay=False,
     ),
 ]
+Workers = Annotated[
+    int, typer.Option("--workers", "-w", min=1, help="Worker processes (over shards of the corpus).")
+]
+Scheduler = Annotated[
+    str | None,
+    typer.Option(
+        help="Run on Dask: a scheduler address (tcp://host:8786), or `local` for a LocalCluster "
+        "of --workers processes. Workers must see the project folder at the same path."
+    ),
+]
+
+
+def engine(workers: int, scheduler: str | None) -> Engine:
+    return Engine(workers=workers, scheduler=scheduler)
 
 
 class DefaultCommandGroup(TyperGroup):
@@ -160,6 +175,8 @@ def ingest(
     sentences: Annotated[
         int, typer.Option(help="conll: sentences per document when the file marks none.")
     ] = 20,
+    workers: Workers = 1,
+    scheduler: Scheduler = None,
     project_dir: ProjectDir = None,
 ) -> None:
     """Add articles to the corpus. The same article again changes nothing.
@@ -172,7 +189,14 @@ def ingest(
     conll = None
     if fmt == "conll":
         conll = ConllOptions(iob.parse_tag_map(tag_map), iob1, strict, sentences)
-    report = workflow.ingest_paths(here(project_dir), paths, replace=replace, source=source, conll=conll)
+    report = workflow.ingest_paths(
+        here(project_dir),
+        paths,
+        replace=replace,
+        source=source,
+        conll=conll,
+        engine=engine(workers, scheduler),
+    )
     for note in report.notes[:50]:
         out.print(f"note: {note}", markup=False)
     if len(report.notes) > 50:
@@ -191,17 +215,25 @@ def preannotate(
     model: Annotated[
         str | None, typer.Option(help="Use a trained model beside the rules: latest, an id or a path.")
     ] = None,
+    workers: Workers = 1,
+    scheduler: Scheduler = None,
     project_dir: ProjectDir = None,
 ) -> None:
     """Draft entities and events for annotators (the `pre` layer), offline, from name lists,
-    rules and, with --model, a model trained on the project's reviewed documents.
+    rules and, with --model, a model trained on the project's reviewed documents. Shards
+    already drafted from the same documents are skipped: an interrupted run resumes.
 
-    Example:  khabar preannotate --model latest
+    Example:  khabar preannotate --workers 4
     """
-    result = workflow.preannotate_corpus(here(project_dir), ids=set(ids) if ids else None, model=model)
+    result = workflow.preannotate_corpus(
+        here(project_dir), ids=set(ids) if ids else None, model=model, engine=engine(workers, scheduler)
+    )
+    skipped = (
+        f" ({result.skipped_shards} shards unchanged since the last run)" if result.skipped_shards else ""
+    )
     out.print(
         f"preannotate: {result.documents} documents, {result.entities} entities, "
-        f"{result.events} events; {result.written} layers written"
+        f"{result.events} events; {result.written} layers written{skipped}"
     )
 
 
@@ -237,14 +269,17 @@ def validate(
         Path | None, typer.Option("--json", help="Also write the report as JSON here.")
     ] = None,
     limit: Annotated[int, typer.Option("--max", help="Violations listed per rule (0: all).")] = 20,
+    workers: Workers = 1,
+    scheduler: Scheduler = None,
     project_dir: ProjectDir = None,
 ) -> None:
     """Check the whole corpus; exit 1 on any error. Lists violations by rule (document,
-    offsets, rule, hint); warnings do not fail.
+    offsets, rule, hint); warnings do not fail. Documents unchanged since the last run are
+    not checked again.
 
-    Example:  khabar validate --json report.json
+    Example:  khabar validate --json report.json --workers 4
     """
-    report = workflow.validate_corpus(here(project_dir))
+    report = workflow.validate_corpus(here(project_dir), engine=engine(workers, scheduler))
     shown: dict[str, int] = {}
     for violation in report.violations:
         shown[violation.rule] = shown.get(violation.rule, 0) + 1
@@ -277,14 +312,21 @@ def release(
     allow_dirty: Annotated[
         bool, typer.Option("--allow-dirty", help="Release although the corpus has uncommitted changes.")
     ] = False,
+    workers: Workers = 1,
+    scheduler: Scheduler = None,
     project_dir: ProjectDir = None,
 ) -> None:
     """Validate and write release VERSION: CoNLL-U, parquet + dataset card, manifest.
 
-    Example:  khabar release 1.0.0   (the same as: khabar release cut 1.0.0)
+    Example:  khabar release 1.0.0 --workers 4   (the same as: khabar release cut 1.0.0 ...)
     """
     made = workflow.release_corpus(
-        here(project_dir), version, out=out_dir, allow_unreviewed=allow_unreviewed, allow_dirty=allow_dirty
+        here(project_dir),
+        version,
+        out=out_dir,
+        allow_unreviewed=allow_unreviewed,
+        allow_dirty=allow_dirty,
+        engine=engine(workers, scheduler),
     )
     _print_release(made)
 

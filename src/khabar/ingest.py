@@ -10,15 +10,14 @@ import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
 from khabar import iob
+from khabar.engine import Engine, Failed
 from khabar.errors import InputError
 from khabar.interchange import MAX_TEXT, check_text, derived_id, from_record
-from khabar.model import Document, Layer, Provenance
-from khabar.progress import track
+from khabar.model import Document, Layer, Provenance, created_now
 from khabar.scheme import Scheme
 from khabar.store import Store
 
@@ -33,6 +32,7 @@ MAX_ARTICLE = 4 * MAX_TEXT
 MAX_RECORD = 2 * MAX_ARTICLE  # the text, its escapes and its spans
 MAX_JSON_FILE = 64 * MB
 MAX_CONLL_FILE = 256 * MB
+JSONL_STRETCH = 16 * MB  # what one worker reads of a big JSON Lines file
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +96,7 @@ def ingest(
     replace_changed: bool = False,
     source: str | None = None,
     conll: ConllOptions | None = None,
+    engine: Engine | None = None,
 ) -> IngestReport:
     """Add the articles found in ``paths`` (files or folders) to ``store``.
 
@@ -106,7 +107,7 @@ def ingest(
     report = IngestReport()
     problems: list[tuple[int, Problem]] = []  # with their place in the input, to report in order
     items = []
-    for seq, found in enumerate(read(paths, scheme, source=source, conll=conll)):
+    for seq, found in enumerate(read(paths, scheme, source=source, conll=conll, engine=engine)):
         if isinstance(found, Note):
             report.notes.append(found)
             report.repaired += found.repaired
@@ -206,25 +207,110 @@ def files(paths: Iterable[Path], suffixes: tuple[str, ...] = SUFFIXES) -> Iterat
             yield path
 
 
+@dataclass(frozen=True, slots=True)
+class ReadTask:
+    """One input file, or a stretch of lines of a big JSON Lines file, for a worker."""
+
+    path: Path
+    scheme: Scheme
+    source: str | None
+    conll: ConllOptions | None
+    created: str
+    start: int = 0
+    end: int | None = None  # byte offsets of the stretch (a whole file: 0 and None)
+    first_line: int = 1
+
+    def __str__(self) -> str:
+        return f"{self.path}" + (f" from line {self.first_line}" if self.start else "")
+
+
+def read_task(task: ReadTask) -> list[Item | Problem]:
+    """What one task reads: documents and gold layers, problems instead of exceptions."""
+    path = task.path
+    provenance = Provenance(producer=f"import:{path.name}", created=task.created)
+    if task.conll is not None:
+        return list(_read_conll(path, task.scheme, provenance, task.source, task.conll))
+    if path.suffix == ".txt":
+        return list(_read_txt(path, task.source))
+    if path.suffix == ".jsonl":
+        return list(
+            _read_jsonl(path, task.scheme, provenance, task.source, task.start, task.end, task.first_line)
+        )
+    return list(_read_json(path, task.scheme, provenance, task.source))
+
+
 def read(
-    paths: Iterable[Path], scheme: Scheme, *, source: str | None = None, conll: ConllOptions | None = None
+    paths: Iterable[Path],
+    scheme: Scheme,
+    *,
+    source: str | None = None,
+    conll: ConllOptions | None = None,
+    engine: Engine | None = None,
 ) -> Iterator[Item | Problem]:
-    """Documents (and gold layers) read from ``paths``; problems instead of exceptions."""
-    created = datetime.now(UTC).isoformat(timespec="seconds")
-    found = list(files(paths, CONLL_SUFFIXES if conll else SUFFIXES))
-    for path in track(found, "Reading articles"):
+    """Documents (and gold layers) read from ``paths``, in input order; problems instead
+    of exceptions. With an engine of several workers, files and stretches of big JSON
+    Lines files are read in parallel."""
+    engine = engine or Engine()
+    created = created_now()
+    slots: list[Problem | ReadTask] = []
+    for path in files(paths, CONLL_SUFFIXES if conll else SUFFIXES):
         if isinstance(path, Problem):
-            yield path
-            continue
-        provenance = Provenance(producer=f"import:{path.name}", created=created)
-        if conll is not None:
-            yield from _read_conll(path, scheme, provenance, source, conll)
-        elif path.suffix == ".txt":
-            yield from _read_txt(path, source)
-        elif path.suffix == ".jsonl":
-            yield from _read_jsonl(path, scheme, provenance, source)
+            slots.append(path)
+        elif path.suffix == ".jsonl" and conll is None and engine.parallel:
+            slots += [
+                ReadTask(path, scheme, source, None, created, start, end, line)
+                for start, end, line in _stretches(path, JSONL_STRETCH)
+            ]
         else:
-            yield from _read_json(path, scheme, provenance, source)
+            slots.append(ReadTask(path, scheme, source, conll, created))
+    tasks = [(i, slot) for i, slot in enumerate(slots) if isinstance(slot, ReadTask)]
+    results: dict[int, list[Item | Problem]] = {}
+    for done in engine.map(
+        _indexed_read, tasks, description="Reading articles", total=len(tasks), weight=lambda _: 1
+    ):
+        index, task = done.task
+        result = done.result
+        results[index] = (
+            [Problem(str(task), f"could not be read ({result.error})")]
+            if isinstance(result, Failed)
+            else result
+        )
+    for i, slot in enumerate(slots):
+        if isinstance(slot, Problem):
+            yield slot
+        else:
+            yield from results.pop(i)
+
+
+def _indexed_read(item: tuple[int, ReadTask]) -> list[Item | Problem]:
+    return read_task(item[1])
+
+
+def _stretches(path: Path, size: int) -> list[tuple[int, int, int]]:
+    """(start, end, first line) of stretches of about ``size`` bytes of a file, cut at line
+    ends; a very long line is passed over in pieces, never read whole."""
+    try:
+        total = path.stat().st_size
+    except OSError:
+        return [(0, 0, 1)]  # the worker reports the error
+    found = []
+    start, line = 0, 1
+    with path.open("rb") as handle:
+        while start < total:
+            end = min(start + size, total)
+            handle.seek(end)
+            while end < total:
+                piece = handle.readline(MB)
+                end += len(piece)
+                if not piece or piece.endswith(b"\n"):
+                    break
+            handle.seek(start)
+            newlines = 0
+            for offset in range(start, end, 8 * MB):
+                newlines += handle.read(min(8 * MB, end - offset)).count(b"\n")
+            found.append((start, end, line))
+            start, line = end, line + newlines
+    return found or [(0, 0, 1)]
 
 
 def _read_conll(
@@ -283,7 +369,13 @@ def _read_txt(path: Path, source: str | None) -> Iterator[Item | Problem]:
 
 
 def _read_jsonl(
-    path: Path, scheme: Scheme, provenance: Provenance, source: str | None
+    path: Path,
+    scheme: Scheme,
+    provenance: Provenance,
+    source: str | None,
+    start: int = 0,
+    end: int | None = None,
+    first_line: int = 1,
 ) -> Iterator[Item | Problem]:
     try:
         handle = path.open("rb")
@@ -291,7 +383,9 @@ def _read_jsonl(
         yield Problem(str(path), f"cannot read the file ({err.strerror})")
         return
     with handle:
-        for number, line in enumerate(_lines(handle, MAX_RECORD), start=1):
+        handle.seek(start)
+        budget = (end if end is not None else path.stat().st_size) - start
+        for number, line in enumerate(_lines(handle, MAX_RECORD, budget), start=first_line):
             where = f"{path}:{number}"
             if line is None:
                 yield Problem(
@@ -312,15 +406,18 @@ def _read_jsonl(
             yield _item(where, obj, scheme, provenance, source)
 
 
-def _lines(handle: BinaryIO, limit: int) -> Iterator[bytes | None]:
-    """The lines of a file, None for a line longer than ``limit`` bytes (read past, not kept)."""
-    while True:
+def _lines(handle: BinaryIO, limit: int, budget: int) -> Iterator[bytes | None]:
+    """The lines in the next ``budget`` bytes of a file, None for a line longer than
+    ``limit`` bytes (read past, not kept)."""
+    while budget > 0:
         line = handle.readline(limit + 1)
         if not line:
             return
+        budget -= len(line)
         if len(line) > limit and not line.endswith(b"\n"):
             while line and not line.endswith(b"\n"):
                 line = handle.readline(MB)
+                budget -= len(line)
             yield None
             continue
         yield line

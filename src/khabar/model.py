@@ -8,7 +8,9 @@ scheme or other records live in ``khabar.validate``.
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 #: Layer kinds, from the least to the most trusted.
 LAYER_KINDS = ("pre", "review", "gold", "adjudicated")
@@ -145,3 +147,10 @@ def document_status(layers: list[Layer], pushed: bool) -> str:
     if kinds & {"review", "gold"}:
         return "reviewed"
     return "in review" if pushed else "pre"
+
+
+def created_now() -> str:
+    """The time stamped on new layers: now, or ``SOURCE_DATE_EPOCH`` for reproducible runs."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    moment = datetime.fromtimestamp(int(epoch), UTC) if epoch else datetime.now(UTC)
+    return moment.isoformat(timespec="seconds")

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 from khabar import __version__, gazetteer
 from khabar.crf import Combined, Featurizer, Model
 from khabar.entities import EntityFinder, Tokens
 from khabar.events import EventFinder
-from khabar.model import Argument, Document, Event, Layer, Provenance, Span
+from khabar.model import Argument, Document, Event, Layer, Provenance, Span, created_now
 from khabar.text import Analysis
 
 PRODUCER = "khabar-rules"
@@ -82,6 +81,6 @@ def run(doc: Document, annotator: Annotator, *, created: str | None = None) -> L
     provenance = Provenance(
         producer=PRODUCER,
         version=annotator.version,
-        created=created or datetime.now(UTC).isoformat(timespec="seconds"),
+        created=created or created_now(),
     )
     return Layer(doc.id, "pre", "pre", doc.sha256, provenance, tuple(entities), tuple(events))

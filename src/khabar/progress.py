@@ -5,10 +5,12 @@ Drawn on stderr with rich when it is a terminal; silent otherwise (CI logs, test
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import TypeVar
 
 from rich.console import Console
+from rich.progress import Progress
 from rich.progress import track as rich_track
 
 T = TypeVar("T")
@@ -22,3 +24,21 @@ def track(items: Iterable[T], description: str, total: int | None = None) -> Ite
         yield from items
         return
     yield from rich_track(items, description=description, total=total, console=_console, transient=True)
+
+
+@contextmanager
+def bar(description: str, total: int) -> Iterator[Callable[[int], None]]:
+    """A progress bar advanced by hand (by the results of many workers)."""
+    if not _console.is_terminal:
+        yield lambda _: None
+        return
+    # no refresh thread (auto_refresh off): worker processes may be forked while it draws
+    with Progress(console=_console, transient=True, auto_refresh=False) as progress:
+        task = progress.add_task(description, total=total)
+        progress.refresh()
+
+        def advance(steps: int) -> None:
+            progress.advance(task, steps)
+            progress.refresh()
+
+        yield advance

@@ -30,6 +30,7 @@ from typing import Any
 
 from khabar import __version__, card, hf
 from khabar.cache import UnitCache
+from khabar.engine import Engine
 from khabar.errors import InputError, ReleaseError
 from khabar.scheme import Scheme
 from khabar.store import Store, atomic_write
@@ -120,6 +121,7 @@ def build(
     cache: UnitCache | None = None,
     changelog: Callable[[Path], str] | None = None,
     extra_card: Callable[[list[dict[str, Any]]], str] | None = None,
+    engine: Engine | None = None,
 ) -> Release:
     """Validate the corpus and write the release ``info.version`` into ``out``.
 
@@ -134,7 +136,7 @@ def build(
             hint="releases never change once cut; choose a new version",
         )
     cache = cache or UnitCache()
-    keyed = sorted(collect(store, scheme, cache, description="Validating"), key=lambda ks: ks[1]["doc_id"])
+    keyed = collect(store, scheme, cache, description="Validating", engine=engine)
     checked = report([summary for _, summary in keyed])
     if not checked.ok:
         raise ReleaseError(

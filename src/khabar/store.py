@@ -237,7 +237,8 @@ class Store:
             for doc_id in (_line_id(line, '"id":"'),)
         ]
 
-    def parse(self, doc_line: str, layer_lines: list[str]) -> tuple[Document, list[Layer]]:
+    @staticmethod
+    def parse(doc_line: str, layer_lines: list[str]) -> tuple[Document, list[Layer]]:
         """The document and layers of lines from ``raw_shard``."""
         return (
             document_from_record(json.loads(doc_line)),
@@ -256,9 +257,10 @@ class Store:
                 yield doc, layers.get(doc.id, [])
 
     def document(self, doc_id: str) -> Document | None:
-        for doc in self.shard_documents(shard_of(doc_id)):
-            if doc.id == doc_id:
-                return doc
+        """One document, parsing only its own line of its shard."""
+        for line in _raw_lines(self.corpus_dir / f"{shard_of(doc_id)}.jsonl"):
+            if _line_id(line, '"id":"') == doc_id:
+                return document_from_record(json.loads(line))
         return None
 
     def layers(self, doc_id: str) -> list[Layer]:
@@ -333,12 +335,29 @@ class Store:
             orphan.unlink(missing_ok=True)
         return len(orphans)
 
-    def write_shard_drafts(self, shard: str, drafts: Iterable[Layer]) -> None:
-        """Replace a shard's drafts file: one write for a whole shard of new drafts."""
-        records = (layer_record(layer) for layer in drafts)
-        _write_shard(
-            self.drafts_dir / f"{shard}.jsonl", records, key=lambda r: (r["doc_id"], r["name"]), durable=False
-        )
+    @staticmethod
+    def drafts_text(drafts: Iterable[Layer]) -> str:
+        """The content of a shard's drafts file holding ``drafts``."""
+        records = sorted((layer_record(layer) for layer in drafts), key=lambda r: (r["doc_id"], r["name"]))
+        return "".join(dumps(r) + "\n" for r in records)
+
+    def write_drafts_text(self, shard: str, text: str) -> None:
+        """Replace a shard's drafts file (drafts can be made again: not forced to disk)."""
+        path = self.drafts_dir / f"{shard}.jsonl"
+        if text:
+            atomic_write(path, text, durable=False)
+        else:
+            path.unlink(missing_ok=True)
+
+    def shard_size(self, shard: str) -> int:
+        """Bytes of a shard's documents (a measure of the work it is)."""
+        path = self.corpus_dir / f"{shard}.jsonl"
+        return path.stat().st_size if path.exists() else 0
+
+    def shard_bytes(self, shard: str) -> tuple[bytes, bytes]:
+        """The stored bytes of a shard's documents and drafts (what a draft stamp hashes)."""
+        files = (self.corpus_dir / f"{shard}.jsonl", self.drafts_dir / f"{shard}.jsonl")
+        return tuple(p.read_bytes() if p.exists() else b"" for p in files)  # type: ignore[return-value]
 
     def delete_layers(self, keys: Iterable[tuple[str, str]]) -> None:
         """Remove layers by (document id, layer name)."""

@@ -19,10 +19,11 @@ from typing import Any
 from khabar import __version__, hf
 from khabar.cache import UnitCache
 from khabar.conllu_format import document_lines
+from khabar.engine import Engine, Failed, failures
 from khabar.interchange import to_record
 from khabar.model import Document, Layer, best_layer
-from khabar.progress import track
 from khabar.scheme import Scheme
+from khabar.shards import UnitTask, unit_chunk
 from khabar.store import Store
 from khabar.tables import build
 from khabar.validate import Report, Violation, check_corpus, check_tables
@@ -83,37 +84,47 @@ def compute(
 
 
 def collect(
-    store: Store, scheme: Scheme, cache: UnitCache, *, description: str = "Checking documents"
-) -> Iterator[tuple[str, dict[str, Any]]]:
-    """(key, summary) of every document, in store order; missing units are computed and
-    cached, a chunk at a time."""
-    pending: list[tuple[str, str, list[str]]] = []
+    store: Store,
+    scheme: Scheme,
+    cache: UnitCache,
+    *,
+    description: str = "Checking documents",
+    engine: Engine | None = None,
+) -> list[tuple[str, dict[str, Any]]]:
+    """(key, summary) of every document, in document id order. Units missing from the
+    cache are computed by the engine's workers a chunk at a time, and cached as each
+    chunk finishes (an interrupted run keeps what it did)."""
+    engine = engine or Engine()
+    found: list[tuple[str, dict[str, Any]]] = []
 
-    def flush() -> Iterator[tuple[str, dict[str, Any]]]:
-        pairs = [store.parse(doc_line, layer_lines) for _, doc_line, layer_lines in pending]
-        results = compute(pairs, scheme)
-        cache.put_many(
-            [
-                (key, summary, payload)
-                for (key, _, _), (summary, payload) in zip(pending, results, strict=True)
-            ]
-        )
-        for (key, _, _), (summary, _) in zip(pending, results, strict=True):
-            yield key, summary
-        pending.clear()
+    def chunks() -> Iterator[UnitTask]:
+        pending: list[tuple[str, str, tuple[str, ...]]] = []
+        for shard in store.shards():
+            for _, doc_line, layer_lines in store.raw_shard(shard):
+                key = unit_key(doc_line, layer_lines, scheme)
+                summary = cache.summary(key)
+                if summary is not None:
+                    found.append((key, summary))
+                    continue
+                pending.append((key, doc_line, tuple(layer_lines)))
+                if len(pending) >= CHUNK:
+                    yield UnitTask(scheme, tuple(pending))
+                    pending = []
+        if pending:
+            yield UnitTask(scheme, tuple(pending))
 
-    for shard in track(store.shards(), description):
-        for _, doc_line, layer_lines in store.raw_shard(shard):
-            key = unit_key(doc_line, layer_lines, scheme)
-            summary = cache.summary(key)
-            if summary is not None:
-                yield key, summary
-                continue
-            pending.append((key, doc_line, layer_lines))
-            if len(pending) >= CHUNK:
-                yield from flush()
-    if pending:
-        yield from flush()
+    done = []
+    for finished in engine.map(
+        unit_chunk, chunks(), description=description, total=store.count(), weight=lambda t: len(t.pending)
+    ):
+        done.append(finished)
+        if isinstance(finished.result, Failed):
+            continue
+        cache.put_packed([(key, summary, payload) for key, _, summary, payload in finished.result])
+        found += [(key, summary) for key, summary, _, _ in finished.result]
+    if (error := failures(done, "chunks of documents")) is not None:
+        raise error
+    return sorted(found, key=lambda ks: ks[1]["doc_id"])
 
 
 def report(summaries: list[dict[str, Any]]) -> Report:

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
+from numpy.typing import NDArray
 
 from khabar.interchange import ID
 from khabar.model import Document, Layer
@@ -237,21 +240,38 @@ def near_duplicates(hashes: list[int], ids: list[str], shas: list[str], bits: in
     """For each document, another whose 64-bit simhash differs in at most ``bits`` bits
     (one word changed in a news article flips about four), but not an exact duplicate:
     that is another rule. Seven 9-bit bands find the pairs without comparing all of them:
-    two hashes within six bits agree on at least one band."""
+    two hashes within six bits agree on at least one band; the members of each band's
+    buckets are compared with numpy, all pairs of a bucket at once."""
     near: list[str | None] = [None] * len(hashes)
-    buckets: dict[tuple[int, int], list[int]] = {}
-    for i, h in enumerate(hashes):
-        for band in range(7):
-            buckets.setdefault((band, (h >> (9 * band)) & 0x1FF), []).append(i)
-    for members in buckets.values():
-        if len(members) < 2 or len(members) > 500:
-            continue  # a crowded bucket is boilerplate or generated text, not worth all its pairs
-        for x, a in enumerate(members):
-            for b in members[x + 1 :]:
-                if shas[a] != shas[b] and bin(hashes[a] ^ hashes[b]).count("1") <= bits:
-                    near[a] = near[a] or ids[b]
-                    near[b] = near[b] or ids[a]
+    if len(hashes) < 2:
+        return near
+    values = np.array(hashes, dtype=np.uint64)
+    _, text_ids = np.unique(np.array(shas), return_inverse=True)
+    for band in range(7):
+        keys = (values >> np.uint64(9 * band)) & np.uint64(0x1FF)
+        order = np.argsort(keys, kind="stable")
+        edges = np.flatnonzero(np.diff(keys[order])) + 1
+        for members in np.split(order, edges):
+            if len(members) < 2:
+                continue
+            for a, b in _partners(values, text_ids, members, bits):
+                near[a] = near[a] or ids[b]
     return near
+
+
+def _partners(
+    values: NDArray[Any], text_ids: NDArray[Any], members: NDArray[Any], bits: int, block: int = 1024
+) -> Iterator[tuple[int, int]]:
+    """For each member that has one, a member whose hash differs in at most ``bits`` bits
+    and whose text differs, a block of rows at a time (memory stays bounded however
+    crowded the bucket)."""
+    for start in range(0, len(members), block):
+        rows = members[start : start + block]
+        distance = np.bitwise_count(values[rows][:, None] ^ values[members][None, :])
+        close = (distance <= bits) & (text_ids[rows][:, None] != text_ids[members][None, :])
+        found = close.any(axis=1)
+        for i, j in zip(np.flatnonzero(found), close.argmax(axis=1)[found], strict=True):
+            yield int(rows[i]), int(members[j])
 
 
 def _frames(tables: Tables) -> dict[str, pd.DataFrame]:

@@ -13,21 +13,20 @@ import subprocess
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from khabar import __version__, agreement, diff, learning, preannotate, release, units
+from khabar import __version__, agreement, diff, learning, preannotate, release, shards, units
 from khabar.cache import UnitCache
+from khabar.engine import Engine, Failed, failures
 from khabar.errors import InputError, KhabarError, ReleaseError
 from khabar.evaluate import Evaluation, evaluate
 from khabar.ingest import ConllOptions, IngestReport, Problem, ingest
 from khabar.ingest import read as read_sources
 from khabar.interchange import to_record
-from khabar.model import best_layer
-from khabar.progress import track
+from khabar.model import best_layer, created_now
 from khabar.project import Project, writes
-from khabar.store import atomic_write, dumps
+from khabar.store import Store, atomic_write, dumps
 from khabar.validate import Report
 
 
@@ -39,9 +38,16 @@ def ingest_paths(
     replace: bool = False,
     source: str | None = None,
     conll: ConllOptions | None = None,
+    engine: Engine | None = None,
 ) -> IngestReport:
     return ingest(
-        project.store(), project.scheme(), paths, replace_changed=replace, source=source, conll=conll
+        project.store(),
+        project.scheme(),
+        paths,
+        replace_changed=replace,
+        source=source,
+        conll=conll,
+        engine=engine,
     )
 
 
@@ -51,6 +57,7 @@ class PreannotateResult:
     written: int
     entities: int
     events: int
+    skipped_shards: int = 0
 
 
 def load_annotator(project: Project) -> preannotate.Annotator:
@@ -72,49 +79,75 @@ def long_lived() -> Iterator[None]:
 
 @writes
 def preannotate_corpus(
-    project: Project, *, ids: set[str] | None = None, model: str | None = None
+    project: Project, *, ids: set[str] | None = None, model: str | None = None, engine: Engine | None = None
 ) -> PreannotateResult:
     """Write the ``pre`` layer of every document (or of ``ids``); unchanged drafts stay as they are.
 
-    Works shard by shard: each shard's documents and drafts are read once and its drafts
-    file is rewritten once, only if a draft changed. Human layers are not touched.
+    Shards go to the engine's workers; each shard's drafts file is rewritten once, only if
+    a draft changed. A shard already drafted from the same documents by the same
+    annotator (a stamp in the project's cache) is skipped, so an interrupted run resumes
+    where it stopped. Human layers are not touched.
     """
+    engine = engine or Engine()
     store = project.store()
     annotator = load_annotator(project)
+    model_path = None
     if model is not None:
-        annotator = annotator.with_model(learning.resolve(project, model))
-    created = datetime.now(UTC).isoformat(timespec="seconds")
+        trained = learning.resolve(project, model)
+        annotator = annotator.with_model(trained)
+        model_path = str(trained.path.resolve())
+    root = str(project.root)
+    shards.remember(root, model_path, annotator)
+    created = created_now()
+    wanted = frozenset(ids) if ids is not None else None
+    cache = unit_cache(project)
+    tasks = []
+    skipped = 0
+    for shard in store.shards():
+        if wanted is None and cache.has_stamp(_draft_stamp(store, shard, annotator.version)):
+            skipped += 1
+            continue
+        tasks.append(shards.DraftTask(root, shard, model_path, created, wanted))
+    done = []
     documents = written = entities = events = 0
-    progress = iter(track(range(store.count()), "Pre-annotating"))
-    with long_lived():
-        for shard in store.shards():
-            drafts = store.shard_drafts(shard)
-            changed = False
-            for doc in store.shard_documents(shard):
-                next(progress, None)
-                if ids is not None and doc.id not in ids:
+    seen: set[str] = set()
+    try:
+        with long_lived():
+            for finished in engine.map(
+                shards.draft_shard,
+                tasks,
+                description="Pre-annotating",
+                total=sum(store.shard_size(task.shard) for task in tasks),
+                weight=lambda task: store.shard_size(task.shard),
+            ):
+                done.append(finished)
+                result = finished.result
+                if isinstance(result, Failed):
                     continue
-                documents += 1
-                layer = preannotate.run(doc, annotator, created=created)
-                entities += len(layer.entities)
-                events += len(layer.events)
-                old = drafts.get(doc.id)
-                if old is not None and (
-                    old.entities,
-                    old.events,
-                    old.text_sha256,
-                    old.provenance.version,
-                ) == (layer.entities, layer.events, layer.text_sha256, layer.provenance.version):
-                    continue
-                drafts[doc.id] = layer
-                changed = True
-                written += 1
-            if changed:
-                store.write_shard_drafts(shard, drafts.values())
-    if ids is not None and documents < len(ids):
-        missing = sorted(ids - {d.id for d in store.documents()})
+                if result.text is not None:
+                    store.write_drafts_text(result.shard, result.text)
+                if wanted is None:
+                    cache.put_stamp(_draft_stamp(store, result.shard, annotator.version))
+                documents += result.documents
+                written += result.written
+                entities += result.entities
+                events += result.events
+                seen |= result.seen
+    finally:
+        cache.close()
+    if (error := failures(done, "shards")) is not None:
+        raise error
+    if wanted is not None and wanted - seen:
+        missing = sorted(wanted - seen)
         raise KhabarError(f"no such document: {', '.join(missing[:5])}", hint="`khabar export` lists the ids")
-    return PreannotateResult(documents, written, entities, events)
+    return PreannotateResult(documents, written, entities, events, skipped)
+
+
+def _draft_stamp(store: Store, shard: str, version: str) -> str:
+    digest = hashlib.sha256(f"drafts\0{version}\0".encode())
+    for data in store.shard_bytes(shard):
+        digest.update(hashlib.sha256(data).digest())
+    return digest.hexdigest()
 
 
 def unit_cache(project: Project) -> UnitCache:
@@ -122,13 +155,12 @@ def unit_cache(project: Project) -> UnitCache:
     return UnitCache(project.state_dir / "cache.sqlite")
 
 
-def validate_corpus(project: Project) -> Report:
+def validate_corpus(project: Project, *, engine: Engine | None = None) -> Report:
     """Check the whole corpus; documents unchanged since the last run are not checked again."""
     cache = unit_cache(project)
     try:
-        return units.report(
-            [summary for _, summary in units.collect(project.store(), project.scheme(), cache)]
-        )
+        found = units.collect(project.store(), project.scheme(), cache, engine=engine)
+        return units.report([summary for _, summary in found])
     finally:
         cache.close()
 
@@ -186,6 +218,7 @@ def release_corpus(
     out: Path | None = None,
     allow_unreviewed: bool = False,
     allow_dirty: bool = False,
+    engine: Engine | None = None,
 ) -> release.Release:
     commit, dirty = corpus_commit(project.root)
     if dirty and not allow_dirty:
@@ -217,6 +250,7 @@ def release_corpus(
             cache=cache,
             changelog=lambda staging: changelog(previous, staging, version),
             extra_card=lambda summaries: agreement_section(project, summaries),
+            engine=engine,
         )
     finally:
         cache.close()
