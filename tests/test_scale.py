@@ -76,6 +76,7 @@ def test_workers_and_a_dask_cluster_give_byte_identical_results(
 def test_a_big_json_lines_file_read_in_stretches_gives_the_same_documents_and_lines(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # the gold layers' time stamps, fixed
     records = articles(400)
     source = write_jsonl(tmp_path / "articles.jsonl", records)
     with source.open("a", encoding="utf-8") as out:
