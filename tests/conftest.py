@@ -4,6 +4,8 @@ paragraph documents when a test needs several documents, and projects made from 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -64,6 +66,44 @@ def paragraphs(record: Record) -> list[Record]:
 @pytest.fixture
 def paragraph_records(seed_record: Record) -> list[Record]:
     return paragraphs(seed_record)
+
+
+def articles(count: int, gold_every: int = 3) -> list[Record]:
+    """``count`` distinct articles made from the seed's paragraphs (each ends in its own
+    number), every ``gold_every``-th with its gold spans."""
+    base = [p for p in paragraphs(json.loads(SEED.read_text(encoding="utf-8"))) if p["text"].strip()]
+    out = []
+    for n in range(count):
+        record = base[n % len(base)]
+        text = f"{record['text']} ({n})"
+        gold = n % gold_every == 0
+        out.append(
+            {**record, "id": f"art-{n:05d}", "text": text} if gold else {"id": f"art-{n:05d}", "text": text}
+        )
+    return out
+
+
+UDVALIDATE = Path(sys.executable).parent / "udvalidate"
+
+
+def udvalidate(*paths: Path | str) -> subprocess.CompletedProcess[str]:
+    """The official UD validator on CoNLL-U files (level 2; the corpus has no syntax trees,
+    so the head tests are left out)."""
+    return subprocess.run(
+        [
+            str(UDVALIDATE),
+            "--lang",
+            "ar",
+            "--level",
+            "2",
+            "--exclude",
+            "invalid-head",
+            "unknown-head",
+            *map(str, paths),
+        ],
+        capture_output=True,
+        text=True,
+    )
 
 
 def write_jsonl(path: Path, records: list[Record]) -> Path:

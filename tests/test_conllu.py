@@ -1,39 +1,17 @@
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import conllu
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import Record
+from conftest import Record, udvalidate
 from khabar.conllu_format import read_spans, to_conllu
 from khabar.interchange import from_record
 from khabar.model import Document, Event, Layer, Provenance, Span
 from khabar.scheme import Scheme
 from khabar.text import tokens
-
-UDVALIDATE = Path(sys.executable).parent / "udvalidate"
-
-
-def udvalidate(path: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [
-            str(UDVALIDATE),
-            "--lang",
-            "ar",
-            "--level",
-            "2",
-            "--exclude",
-            "invalid-head",
-            "unknown-head",
-            str(path),
-        ],
-        capture_output=True,
-        text=True,
-    )
 
 
 def layer_of(doc: Document, entities: tuple[Span, ...], triggers: tuple[Span, ...] = ()) -> Layer:

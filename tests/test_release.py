@@ -5,7 +5,6 @@ import hashlib
 import json
 import os
 import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -13,7 +12,7 @@ from typing import Any
 import datasets
 import pytest
 
-from conftest import Record, write_jsonl
+from conftest import Record, udvalidate, write_jsonl
 from khabar import diff, units
 from khabar.conllu_format import read_spans
 from khabar.errors import ReleaseError
@@ -23,7 +22,6 @@ from khabar.publish import publish
 from khabar.release import check, split_of
 from khabar.workflow import export_jsonl, ingest_paths, preannotate_corpus, release_corpus, validate_corpus
 
-UDVALIDATE = Path(sys.executable).parent / "udvalidate"
 PERCENT = {"train": 80, "validation": 10, "test": 10}
 
 
@@ -78,21 +76,7 @@ def test_release_conllu_passes_the_ud_validator(paragraphs_project: Project) -> 
     made = release_corpus(paragraphs_project, "1.0.0", allow_dirty=True)
     files = sorted(str(p) for p in (made.path / "conllu").glob("*.conllu"))
     assert len(files) == 3
-    result = subprocess.run(
-        [
-            str(UDVALIDATE),
-            "--lang",
-            "ar",
-            "--level",
-            "2",
-            "--exclude",
-            "invalid-head",
-            "unknown-head",
-            *files,
-        ],
-        capture_output=True,
-        text=True,
-    )
+    result = udvalidate(*files)
     assert result.returncode == 0, result.stdout + result.stderr
 
 

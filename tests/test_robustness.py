@@ -28,7 +28,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from conftest import ROBUSTNESS, SEED, Record, paragraphs, write_jsonl
+from conftest import ROBUSTNESS, SEED, articles, paragraphs, udvalidate, write_jsonl
 from khabar import ingest, project, release, studio
 from khabar.cli import app
 from khabar.conllu_format import document_lines, read_spans
@@ -41,7 +41,6 @@ from khabar.store import layer_from_record
 from khabar.text import canonical, tokens
 
 runner = CliRunner()
-UDVALIDATE = Path(sys.executable).parent / "udvalidate"
 ARTICLE = "رفضت روسيا أمس انضمام أوكرانيا للناتو."
 
 
@@ -205,21 +204,7 @@ def test_hostile_files_get_one_line_errors_and_the_rest_goes_in_with_its_offsets
     assert release.check(out) == []
     for conllu_file in (out / "conllu").glob("*.conllu"):
         if conllu_file.stat().st_size:
-            ud = subprocess.run(
-                [
-                    str(UDVALIDATE),
-                    "--lang",
-                    "ar",
-                    "--level",
-                    "2",
-                    "--exclude",
-                    "invalid-head",
-                    "unknown-head",
-                    str(conllu_file),
-                ],
-                capture_output=True,
-                text=True,
-            )
+            ud = udvalidate(conllu_file)
             assert ud.returncode == 0, ud.stdout + ud.stderr
     import datasets
 
@@ -577,20 +562,6 @@ def test_fuzz_conllu_of_any_text_parses_and_gives_back_the_spans(raw: str, data:
 
 
 # --- crash safety: commands killed with SIGKILL at random points -----------------------------
-
-
-def articles(count: int) -> list[Record]:
-    """``count`` distinct articles made from the seed's paragraphs, every third with gold."""
-    base = [p for p in paragraphs(json.loads(SEED.read_text(encoding="utf-8"))) if p["text"].strip()]
-    out = []
-    for n in range(count):
-        record = base[n % len(base)]
-        text = f"{record['text']} ({n})"
-        if n % 3:
-            out.append({"id": f"art-{n:05d}", "text": text})
-        else:
-            out.append({**record, "id": f"art-{n:05d}", "text": text})
-    return out
 
 
 def stored_files(made: Project) -> dict[str, bytes]:

@@ -11,26 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SEED, Record, paragraphs, write_jsonl
+from conftest import articles, write_jsonl
 from khabar import project
 from khabar.engine import Engine, Failed, failures
 from khabar.errors import KhabarError
 from khabar.project import Project
 from khabar.workflow import ingest_paths, preannotate_corpus, release_corpus, validate_corpus
-
-
-def articles(count: int) -> list[Record]:
-    import json
-
-    base = [p for p in paragraphs(json.loads(SEED.read_text(encoding="utf-8"))) if p["text"].strip()]
-    out = []
-    for n in range(count):
-        record = base[n % len(base)]
-        text = f"{record['text']} ({n})"
-        out.append(
-            {**record, "id": f"art-{n:05d}", "text": text} if n % 4 == 0 else {"id": f"a{n}", "text": text}
-        )
-    return out
 
 
 def files_of(made: Project) -> dict[str, bytes]:
@@ -117,7 +103,7 @@ def test_failing_tasks_are_retried_and_one_that_keeps_failing_is_reported(
     }
     failed = results[7]
     assert isinstance(failed, Failed) and "always fails" in failed.error
-    error = failures(done, "tasks")
+    error = failures([d.result for d in done if isinstance(d.result, Failed)], "tasks")
     assert error is not None and error.message.startswith("1 tasks failed after retries (")
     assert "always fails" in error.message and error.hint and "run the command again" in error.hint
 

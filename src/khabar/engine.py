@@ -214,9 +214,8 @@ def _dask(fn: Callable[[T], R], tasks: Iterable[T], engine: Engine) -> Iterator[
             cluster.close()
 
 
-def failures(done: Sequence[Done[Any, Any]], what: str) -> KhabarError | None:
+def failures(failed: Sequence[Failed], what: str) -> KhabarError | None:
     """One error for the tasks that failed every attempt (None when none did)."""
-    failed = [d.result for d in done if isinstance(d.result, Failed)]
     if not failed:
         return None
     listed = "; ".join(f"{f.task}: {f.error}" for f in failed[:3])

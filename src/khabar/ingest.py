@@ -321,9 +321,6 @@ def _read_conll(
     except InputError as err:
         yield Problem(str(path), err.message, err.hint)
         return
-    except OSError as err:
-        yield Problem(str(path), f"cannot read the file ({err.strerror})")
-        return
     for parsed in iob.read(
         text,
         path.stem,
@@ -357,13 +354,9 @@ def _read_conll(
 
 def _read_txt(path: Path, source: str | None) -> Iterator[Item | Problem]:
     try:
-        raw = _decode(_read_at_most(path, MAX_ARTICLE, "article", "split it into articles"))
-        text = check_text(raw)
+        text = check_text(_decode(_read_at_most(path, MAX_ARTICLE, "article", "split it into articles")))
     except InputError as err:
         yield Problem(str(path), err.message, err.hint)
-        return
-    except OSError as err:
-        yield Problem(str(path), f"cannot read the file ({err.strerror})")
         return
     yield Item(str(path), Document(id=derived_id(text), text=text, source=source), None)
 
@@ -424,12 +417,16 @@ def _lines(handle: BinaryIO, limit: int, budget: int) -> Iterator[bytes | None]:
 
 
 def _read_at_most(path: Path, limit: int, what: str, hint: str) -> bytes:
-    size = path.stat().st_size
-    if size > limit:
-        raise InputError(
-            f"the {what} is {size / MB:.0f} MB, more than the {limit // MB} MB khabar reads", hint=hint
-        )
-    return path.read_bytes()
+    """A file's bytes, refused (before reading) when it is bigger than ``limit``."""
+    try:
+        size = path.stat().st_size
+        if size > limit:
+            raise InputError(
+                f"the {what} is {size / MB:.0f} MB, more than the {limit // MB} MB khabar reads", hint=hint
+            )
+        return path.read_bytes()
+    except OSError as err:
+        raise InputError(f"cannot read the file ({err.strerror})") from err
 
 
 def _read_json(
@@ -440,9 +437,6 @@ def _read_json(
         obj = _parse_json(_decode(raw))
     except InputError as err:
         yield Problem(str(path), err.message, err.hint)
-        return
-    except OSError as err:
-        yield Problem(str(path), f"cannot read the file ({err.strerror})")
         return
     records = obj if isinstance(obj, list) else [obj]
     for i, record in enumerate(records):

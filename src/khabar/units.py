@@ -113,16 +113,16 @@ def collect(
         if pending:
             yield UnitTask(scheme, tuple(pending))
 
-    done = []
+    failed: list[Failed] = []  # (results are written as they come, not kept)
     for finished in engine.map(
         unit_chunk, chunks(), description=description, total=store.count(), weight=lambda t: len(t.pending)
     ):
-        done.append(finished)
         if isinstance(finished.result, Failed):
+            failed.append(finished.result)
             continue
         cache.put_packed([(key, summary, payload) for key, _, summary, payload in finished.result])
         found += [(key, summary) for key, summary, _, _ in finished.result]
-    if (error := failures(done, "chunks of documents")) is not None:
+    if (error := failures(failed, "chunks of documents")) is not None:
         raise error
     return sorted(found, key=lambda ks: ks[1]["doc_id"])
 

@@ -108,7 +108,7 @@ def preannotate_corpus(
             skipped += 1
             continue
         tasks.append(shards.DraftTask(root, shard, model_path, created, wanted))
-    done = []
+    failed: list[Failed] = []  # (results are written as they come, not kept)
     documents = written = entities = events = 0
     seen: set[str] = set()
     try:
@@ -120,9 +120,9 @@ def preannotate_corpus(
                 total=sum(store.shard_size(task.shard) for task in tasks),
                 weight=lambda task: store.shard_size(task.shard),
             ):
-                done.append(finished)
                 result = finished.result
                 if isinstance(result, Failed):
+                    failed.append(result)
                     continue
                 if result.text is not None:
                     store.write_drafts_text(result.shard, result.text)
@@ -135,7 +135,7 @@ def preannotate_corpus(
                 seen |= result.seen
     finally:
         cache.close()
-    if (error := failures(done, "shards")) is not None:
+    if (error := failures(failed, "shards")) is not None:
         raise error
     if wanted is not None and wanted - seen:
         missing = sorted(wanted - seen)
