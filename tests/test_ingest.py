@@ -228,3 +228,28 @@ def test_interchange_through_the_corpus_and_back_keeps_every_span(record: Record
         assert exported["text"][e["start"] : e["end"]] == e["text"]
     if record["text"] == exported["text"]:
         assert exported["entities"] == record["entities"]
+
+
+def test_articles_set_aside_while_ingesting_leave_nothing_behind(
+    tmp_path: Path, new_project: Callable[..., Project], paragraph_records: list[Record]
+) -> None:
+    made = new_project()
+    killed = made.state_dir / "ingest-killed"  # what a killed ingest leaves
+    killed.mkdir(parents=True)
+    (killed / "01.documents.jsonl").write_text("{}\n", encoding="utf-8")
+    report = ingest_paths(made, [write_jsonl(tmp_path / "p.jsonl", paragraph_records)])
+    assert len(report.added) == len(paragraph_records)
+    assert not list(made.state_dir.glob("ingest-*"))
+    assert sorted(doc.id for doc in made.store().documents()) == sorted(r["id"] for r in paragraph_records)
+
+
+def test_a_gold_layer_changed_in_the_input_replaces_the_stored_one(
+    tmp_path: Path, new_project: Callable[..., Project], seed_record: Record
+) -> None:
+    made = new_project()
+    ingest_paths(made, [write_jsonl(tmp_path / "gold.jsonl", [seed_record])])
+    fewer = {**seed_record, "entities": seed_record["entities"][1:]}
+    again = ingest_paths(made, [write_jsonl(tmp_path / "fewer.jsonl", [fewer])])
+    assert again.unchanged == 1 and again.gold_layers == 1
+    (exported,) = export_records(made, "gold")
+    assert exported == fewer

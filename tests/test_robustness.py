@@ -597,7 +597,10 @@ def listing(made: Project) -> set[tuple[str, int, int]]:
     for folder in (made.corpus_dir, made.annotations_dir, made.store().drafts_dir, made.build_dir):
         if folder.is_dir():
             for entry in os.scandir(folder):
-                stat = entry.stat(follow_symlinks=False)
+                try:
+                    stat = entry.stat(follow_symlinks=False)
+                except FileNotFoundError:  # a temporary file renamed into place under our eyes
+                    continue
                 found.add((entry.path, stat.st_size, stat.st_mtime_ns))
     return found
 

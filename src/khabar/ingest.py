@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import json
 import re
+import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO, TextIO
 
 from khabar import iob
 from khabar.engine import Engine, Failed
@@ -19,7 +20,15 @@ from khabar.errors import InputError
 from khabar.interchange import MAX_TEXT, check_text, derived_id, from_record
 from khabar.model import Document, Layer, Provenance, created_now
 from khabar.scheme import Scheme
-from khabar.store import Store
+from khabar.store import (
+    Store,
+    document_from_record,
+    document_record,
+    dumps,
+    layer_from_record,
+    layer_record,
+    shard_of,
+)
 
 SUFFIXES = (".txt", ".jsonl", ".json")
 CONLL_SUFFIXES = (".conll", ".iob", ".bio", ".tsv", ".txt")
@@ -97,94 +106,128 @@ def ingest(
     source: str | None = None,
     conll: ConllOptions | None = None,
     engine: Engine | None = None,
+    spill: Path | None = None,
 ) -> IngestReport:
     """Add the articles found in ``paths`` (files or folders) to ``store``.
 
     The same article again changes nothing. The same id with another text is refused
     unless ``replace_changed``; its layers stay, and validation reports them as made on
     another text. The same text under another id is refused.
+
+    Articles stream through: each accepted one is set aside in a file of its shard under
+    ``spill`` (a folder on the same disk; the system's temporary folder by default), then
+    each shard of the store is rewritten once. Memory holds the ids and hashes of the
+    corpus, not its texts, however big the input.
     """
     report = IngestReport()
     problems: list[tuple[int, Problem]] = []  # with their place in the input, to report in order
-    items = []
-    for seq, found in enumerate(read(paths, scheme, source=source, conll=conll, engine=engine)):
-        if isinstance(found, Note):
-            report.notes.append(found)
-            report.repaired += found.repaired
-        elif isinstance(found, Problem):
-            problems.append((seq, found))
-        else:
-            items.append((seq, found))
-
-    known = {doc.id: doc.sha256 for doc in store.documents()}
+    known = store.document_hashes()
     by_text = {sha: doc_id for doc_id, sha in known.items()}
     first_seen: dict[str, str] = {}
-    docs: list[Document] = []
-    golds: list[Layer] = []
-    for seq, item in items:
-        doc = item.doc
-        if doc.id in first_seen:
-            problems.append(
-                (seq, Problem(item.where, f"duplicate id {doc.id!r} (first at {first_seen[doc.id]})"))
-            )
-            continue
-        owner = by_text.get(doc.sha256)
-        if owner is not None and owner != doc.id:
-            problems.append(
-                (
-                    seq,
-                    Problem(
-                        item.where,
-                        f"the same text is already document {owner!r}",
-                        hint="ingest an article once; give it the same id to update it",
-                    ),
-                )
-            )
-            continue
-        first_seen[doc.id] = item.where
-        old_sha = known.get(doc.id)
-        if old_sha is None:
-            report.added.append(doc.id)
-        elif old_sha == doc.sha256:
-            report.unchanged += 1
-        elif replace_changed:
-            report.replaced.append(doc.id)
-        else:
-            problems.append(
-                (
-                    seq,
-                    Problem(
-                        item.where,
-                        f"document {doc.id!r} exists with a different text",
-                        hint="pass --replace to replace it; its annotations will then need review",
-                    ),
-                )
-            )
-            continue
-        by_text[doc.sha256] = doc.id
-        if old_sha != doc.sha256:
-            docs.append(doc)
-        if item.gold is not None and _gold_changed(store, item.gold, fresh=old_sha is None):
-            golds.append(item.gold)
-
-    store.put_documents(docs)
-    store.put_layers(golds)
-    report.gold_layers = len(golds)
+    if spill is not None:
+        spill.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=spill, prefix="ingest-") as folder:
+        aside = _Aside(Path(folder))
+        for seq, found in enumerate(read(paths, scheme, source=source, conll=conll, engine=engine)):
+            if isinstance(found, Note):
+                report.notes.append(found)
+                report.repaired += found.repaired
+                continue
+            if isinstance(found, Problem):
+                problems.append((seq, found))
+                continue
+            doc = found.doc
+            refusal = _refusal(doc, found.where, known, by_text, first_seen, replace_changed)
+            if refusal is not None:
+                problems.append((seq, refusal))
+                continue
+            first_seen[doc.id] = found.where
+            old_sha = known.get(doc.id)
+            if old_sha is None:
+                report.added.append(doc.id)
+            elif old_sha == doc.sha256:
+                report.unchanged += 1
+            else:
+                report.replaced.append(doc.id)
+            by_text[doc.sha256] = doc.id
+            if old_sha != doc.sha256:
+                aside.add("documents", doc.id, document_record(doc))
+            if found.gold is not None:
+                aside.add("layers", doc.id, layer_record(found.gold))
+        for shard in aside.shards():
+            store.put_documents(document_from_record(r) for r in aside.records("documents", shard))
+            held = {(x.doc_id, x.name): x for layers in store.shard_layers(shard).values() for x in layers}
+            golds = [
+                gold
+                for gold in map(layer_from_record, aside.records("layers", shard))
+                if not _same_annotation(held.get((gold.doc_id, gold.name)), gold)
+            ]
+            report.gold_layers += store.put_layers(golds)
     report.problems = [problem for _, problem in sorted(problems, key=lambda p: p[0])]
     return report
 
 
-def _gold_changed(store: Store, gold: Layer, *, fresh: bool) -> bool:
-    if fresh:
-        return True
-    for layer in store.layers(gold.doc_id):
-        if layer.name == gold.name:
-            return (layer.entities, layer.events, layer.text_sha256) != (
-                gold.entities,
-                gold.events,
-                gold.text_sha256,
-            )
-    return True
+def _same_annotation(old: Layer | None, new: Layer) -> bool:
+    """The same spans and events on the same text (when it was made does not count)."""
+    return old is not None and (old.entities, old.events, old.text_sha256) == (
+        new.entities,
+        new.events,
+        new.text_sha256,
+    )
+
+
+def _refusal(
+    doc: Document,
+    where: str,
+    known: dict[str, str],
+    by_text: dict[str, str],
+    first_seen: dict[str, str],
+    replace_changed: bool,
+) -> Problem | None:
+    if doc.id in first_seen:
+        return Problem(where, f"duplicate id {doc.id!r} (first at {first_seen[doc.id]})")
+    owner = by_text.get(doc.sha256)
+    if owner is not None and owner != doc.id:
+        return Problem(
+            where,
+            f"the same text is already document {owner!r}",
+            hint="ingest an article once; give it the same id to update it",
+        )
+    old_sha = known.get(doc.id)
+    if old_sha is not None and old_sha != doc.sha256 and not replace_changed:
+        return Problem(
+            where,
+            f"document {doc.id!r} exists with a different text",
+            hint="pass --replace to replace it; its annotations will then need review",
+        )
+    return None
+
+
+class _Aside:
+    """Records set aside by shard in files of a folder, to be merged a shard at a time."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.handles: dict[tuple[str, str], TextIO] = {}
+
+    def add(self, kind: str, doc_id: str, record: dict[str, Any]) -> None:
+        key = (kind, shard_of(doc_id))
+        handle = self.handles.get(key)
+        if handle is None:
+            handle = self.handles[key] = (self.folder / f"{key[1]}.{kind}.jsonl").open("w", encoding="utf-8")
+        handle.write(dumps(record) + "\n")
+
+    def shards(self) -> list[str]:
+        for handle in self.handles.values():
+            handle.close()
+        return sorted({shard for _, shard in self.handles})
+
+    def records(self, kind: str, shard: str) -> Iterator[dict[str, Any]]:
+        path = self.folder / f"{shard}.{kind}.jsonl"
+        if path.exists():
+            with path.open(encoding="utf-8") as lines:
+                for line in lines:
+                    yield json.loads(line)
 
 
 def files(paths: Iterable[Path], suffixes: tuple[str, ...] = SUFFIXES) -> Iterator[Path | Problem]:
@@ -247,16 +290,16 @@ def read(
     conll: ConllOptions | None = None,
     engine: Engine | None = None,
 ) -> Iterator[Item | Problem]:
-    """Documents (and gold layers) read from ``paths``, in input order; problems instead
-    of exceptions. With an engine of several workers, files and stretches of big JSON
-    Lines files are read in parallel."""
+    """Documents (and gold layers) read from ``paths``, in input order, as a stream (a big
+    JSON Lines file is read a stretch at a time); problems instead of exceptions. With an
+    engine of several workers, files and stretches are read in parallel."""
     engine = engine or Engine()
     created = created_now()
     slots: list[Problem | ReadTask] = []
     for path in files(paths, CONLL_SUFFIXES if conll else SUFFIXES):
         if isinstance(path, Problem):
             slots.append(path)
-        elif path.suffix == ".jsonl" and conll is None and engine.parallel:
+        elif path.suffix == ".jsonl" and conll is None:  # big files: a stretch at a time
             slots += [
                 ReadTask(path, scheme, source, None, created, start, end, line)
                 for start, end, line in _stretches(path, JSONL_STRETCH)
@@ -264,22 +307,26 @@ def read(
         else:
             slots.append(ReadTask(path, scheme, source, conll, created))
     tasks = [(i, slot) for i, slot in enumerate(slots) if isinstance(slot, ReadTask)]
-    results: dict[int, list[Item | Problem]] = {}
+    # results come back in any order; they go out in input order, as soon as their turn comes
+    waiting: dict[int, list[Item | Problem]] = {}
+    turn = 0
     for done in engine.map(
         _indexed_read, tasks, description="Reading articles", total=len(tasks), weight=lambda _: 1
     ):
         index, task = done.task
         result = done.result
-        results[index] = (
+        waiting[index] = (
             [Problem(str(task), f"could not be read ({result.error})")]
             if isinstance(result, Failed)
             else result
         )
-    for i, slot in enumerate(slots):
+        while turn < len(slots) and (isinstance(slots[turn], Problem) or turn in waiting):
+            slot = slots[turn]
+            yield from [slot] if isinstance(slot, Problem) else waiting.pop(turn)
+            turn += 1
+    for slot in slots[turn:]:
         if isinstance(slot, Problem):
             yield slot
-        else:
-            yield from results.pop(i)
 
 
 def _indexed_read(item: tuple[int, ReadTask]) -> list[Item | Problem]:

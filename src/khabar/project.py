@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import shutil
 import tomllib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -90,6 +91,8 @@ class Project:
         Holding it, the half-written files of a killed command are removed."""
         with lock.hold(self.state_dir / "lock", command):
             self.store().remove_orphans()
+            for stale in self.state_dir.glob("ingest-*"):  # what a killed ingest set aside
+                shutil.rmtree(stale, ignore_errors=True)
             yield
 
     def store(self) -> Store:

@@ -266,6 +266,17 @@ class Store:
     def layers(self, doc_id: str) -> list[Layer]:
         return self.shard_layers(shard_of(doc_id)).get(doc_id, [])
 
+    def document_hashes(self) -> dict[str, str]:
+        """Document id -> sha256 of its text, for the whole corpus, read without parsing
+        the texts (khabar writes ``{"id":...,"sha256":...`` first)."""
+        hashes = {}
+        for shard in self.shards():
+            for line in _raw_lines(self.corpus_dir / f"{shard}.jsonl"):
+                doc_id = _line_id(line, '"id":"')
+                at = line.find('"sha256":"', len(doc_id) + 8, len(doc_id) + 20)
+                hashes[doc_id] = line[at + 10 : at + 74] if at != -1 else json.loads(line)["sha256"]
+        return hashes
+
     def count(self) -> int:
         return sum(1 for shard in self.shards() for _ in _raw_lines(self.corpus_dir / f"{shard}.jsonl"))
 

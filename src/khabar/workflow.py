@@ -48,6 +48,7 @@ def ingest_paths(
         source=source,
         conll=conll,
         engine=engine,
+        spill=project.state_dir,
     )
 
 
