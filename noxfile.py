@@ -60,6 +60,7 @@ BENCHMARKS = {
     "crf": ["bench_crf.py"],
     "studio": ["bench_studio.py", "5000"],
     "scale": ["bench_scale.py", "1000", "10000", "100000"],
+    "store": ["bench_store.py", "100000", "1000000"],
 }
 
 

@@ -6,7 +6,10 @@
 
 Targets (issue 9): from 1 to 2 workers, pre-annotation and release speed up 1.7x or
 more; peak memory per worker under 1 GB; the cost per document flat from 1k to 100k.
-Each measurement runs in a process of its own, so its peak memory is its own.
+Each measurement runs in a process of its own, so its peak memory is its own. With
+workers, the command's own processor time per article is the part that does not spread
+out (reading results, writing shards and release files): docs/scale.md's estimate for
+10M articles on N workers adds it to the per-worker cost divided by N.
 """
 
 from __future__ import annotations
@@ -51,6 +54,8 @@ def one(stage: str, root: Path, workers: int) -> dict[str, float]:
     """One measurement, in this (fresh) process."""
     made = project.load(root)
     engine = Engine(workers=workers)
+    before = resource.getrusage(resource.RUSAGE_SELF)
+    cpu_before = before.ru_utime + before.ru_stime
     start = time.perf_counter()
     if stage == "ingest":
         ingest_paths(made, [root.parent / "articles.jsonl"], engine=engine)
@@ -59,9 +64,11 @@ def one(stage: str, root: Path, workers: int) -> dict[str, float]:
     else:
         release_corpus(made, "1.0.0", allow_unreviewed=True, allow_dirty=True, engine=engine)
     seconds = time.perf_counter() - start
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    own = resource.getrusage(resource.RUSAGE_SELF)
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return {"seconds": seconds, "driver_mb": own, "worker_mb": children}
+    # the command's own processor time: with workers, the part that does not spread out
+    cpu = own.ru_utime + own.ru_stime - cpu_before
+    return {"seconds": seconds, "driver_mb": own.ru_maxrss / 1024, "worker_mb": children, "driver_cpu": cpu}
 
 
 def measure(stage: str, root: Path, workers: int) -> dict[str, float]:
@@ -88,7 +95,18 @@ def measure(stage: str, root: Path, workers: int) -> dict[str, float]:
 
 def main(sizes: list[int]) -> None:
     rows: list[tuple[str, ...]] = [
-        ("articles", "MB", "stage", "workers", "seconds", "ms/article", "speed-up", "driver MB", "worker MB")
+        (
+            "articles",
+            "MB",
+            "stage",
+            "workers",
+            "seconds",
+            "ms/article",
+            "speed-up",
+            "command CPU ms/article",
+            "command MB",
+            "worker MB",
+        )
     ]
     for n in sizes:
         with tempfile.TemporaryDirectory() as tmp:
@@ -109,6 +127,7 @@ def main(sizes: list[int]) -> None:
                             f"{m['seconds']:.1f}",
                             f"{1000 * m['seconds'] / n:.2f}",
                             f"{single / m['seconds']:.2f}x",
+                            f"{1000 * m['driver_cpu'] / n:.2f}" if workers > 1 else "-",
                             f"{m['driver_mb']:.0f}",
                             f"{m['worker_mb']:.0f}" if workers > 1 else "-",
                         )

@@ -30,7 +30,7 @@ from typing import Any
 
 from khabar import __version__, card, hf
 from khabar.cache import UnitCache
-from khabar.engine import Engine
+from khabar.engine import Engine, few_collections
 from khabar.errors import InputError, ReleaseError
 from khabar.scheme import Scheme
 from khabar.store import Store, atomic_write
@@ -210,26 +210,27 @@ def _write_data(
     sinks: dict[tuple[str, str], hf.ParquetSink] = {}
     conllu: dict[str, Any] = {}
     try:
-        for key, summary in keyed:
-            split = split_of(summary["doc_id"], percentages)
-            payload = cache.payload(key)
-            if payload is None:
-                raise ReleaseError(
-                    f"{summary['doc_id']}: its cached rows are gone", hint="run the release again"
-                )
-            stats[split].add(summary)
-            if split not in conllu:
-                (staging / "conllu").mkdir(exist_ok=True)
-                conllu[split] = (staging / "conllu" / f"{split}.conllu").open("w", encoding="utf-8")
-            conllu[split].write(payload["conllu"])
-            for config in hf.CONFIGS:
-                if payload[config]:
-                    sink = sinks.get((config, split))
-                    if sink is None:
-                        sink = sinks[(config, split)] = hf.ParquetSink(
-                            staging / config / f"{split}.parquet", feats[config], FLUSH
-                        )
-                    sink.add(payload[config])
+        with few_collections():  # the rows of a document are freed as it is written
+            for key, summary in keyed:
+                split = split_of(summary["doc_id"], percentages)
+                payload = cache.payload(key)
+                if payload is None:
+                    raise ReleaseError(
+                        f"{summary['doc_id']}: its cached rows are gone", hint="run the release again"
+                    )
+                stats[split].add(summary)
+                if split not in conllu:
+                    (staging / "conllu").mkdir(exist_ok=True)
+                    conllu[split] = (staging / "conllu" / f"{split}.conllu").open("w", encoding="utf-8")
+                conllu[split].write(payload["conllu"])
+                for config in hf.CONFIGS:
+                    if payload[config]:
+                        sink = sinks.get((config, split))
+                        if sink is None:
+                            sink = sinks[(config, split)] = hf.ParquetSink(
+                                staging / config / f"{split}.parquet", feats[config], FLUSH
+                            )
+                        sink.add(payload[config])
     finally:
         for handle in conllu.values():
             handle.close()

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from khabar import preannotate
+from khabar.engine import few_collections
 from khabar.store import Store
 
 # One annotator per process and recipe: loading the name lists takes a second or two,
@@ -77,24 +78,25 @@ def draft_shard(task: DraftTask) -> Drafted:
     drafts = store.shard_drafts(task.shard)
     documents = written = entities = events = 0
     seen = set()
-    for doc in store.shard_documents(task.shard):
-        if task.ids is not None and doc.id not in task.ids:
-            continue
-        seen.add(doc.id)
-        documents += 1
-        layer = preannotate.run(doc, found, created=task.created)
-        entities += len(layer.entities)
-        events += len(layer.events)
-        old = drafts.get(doc.id)
-        if old is not None and (old.entities, old.events, old.text_sha256, old.provenance.version) == (
-            layer.entities,
-            layer.events,
-            layer.text_sha256,
-            layer.provenance.version,
-        ):
-            continue
-        drafts[doc.id] = layer
-        written += 1
+    with few_collections():
+        for doc in store.shard_documents(task.shard):
+            if task.ids is not None and doc.id not in task.ids:
+                continue
+            seen.add(doc.id)
+            documents += 1
+            layer = preannotate.run(doc, found, created=task.created)
+            entities += len(layer.entities)
+            events += len(layer.events)
+            old = drafts.get(doc.id)
+            if old is not None and (old.entities, old.events, old.text_sha256, old.provenance.version) == (
+                layer.entities,
+                layer.events,
+                layer.text_sha256,
+                layer.provenance.version,
+            ):
+                continue
+            drafts[doc.id] = layer
+            written += 1
     text = store.drafts_text(drafts.values()) if written else None
     return Drafted(task.shard, text, documents, written, entities, events, frozenset(seen))
 
@@ -115,8 +117,9 @@ def unit_chunk(task: UnitTask) -> list[tuple[str, dict[str, Any], bytes, bytes]]
     from khabar.cache import pack
     from khabar.units import compute
 
-    pairs = [Store.parse(doc_line, list(layer_lines)) for _, doc_line, layer_lines in task.pending]
-    results = compute(pairs, task.scheme)
+    with few_collections():
+        pairs = [Store.parse(doc_line, list(layer_lines)) for _, doc_line, layer_lines in task.pending]
+        results = compute(pairs, task.scheme)
     return [
         (key, summary, pack(summary), pack(payload))
         for (key, _, _), (summary, payload) in zip(task.pending, results, strict=True)

@@ -9,6 +9,8 @@ CoNLL-U writer, the token table and the ``ner`` config all read this one segment
 
 from __future__ import annotations
 
+import bisect
+import functools
 import itertools
 import re
 import unicodedata
@@ -61,7 +63,7 @@ def segment(doc: Document, layer: Layer | None) -> list[Sentence]:
     """The sentences of ``doc`` with words tagged from ``layer`` (untagged when None)."""
     entities = layer.entities if layer else ()
     triggers = tuple(e.trigger for e in layer.events) if layer else ()
-    cuts = {p for s in (*entities, *triggers) for p in (s.start, s.end)}
+    cuts = sorted({p for s in (*entities, *triggers) for p in (s.start, s.end)})
     ner = _tagger(entities)
     event = _tagger(triggers)
     text = doc.text
@@ -69,7 +71,8 @@ def segment(doc: Document, layer: Layer | None) -> list[Sentence]:
     for index, (s_start, s_end) in enumerate(sentences(text), start=1):
         toks = []
         for t_start, t_end in tokens(text, s_start, s_end):
-            inner = sorted(p for p in cuts if t_start < p < t_end)
+            first = bisect.bisect_right(cuts, t_start)
+            inner = cuts[first : bisect.bisect_left(cuts, t_end, first)]
             pieces = _pieces(text, t_start, t_end, inner)
             words = tuple(Word(a, b, form, upos, ner(a, b), event(a, b)) for a, b, form, upos in pieces)
             space_after = t_end == len(text) or text[t_end].isspace()
@@ -79,6 +82,9 @@ def segment(doc: Document, layer: Layer | None) -> list[Sentence]:
 
 
 def _pieces(text: str, start: int, end: int, inner: list[int]) -> list[tuple[int, int, str, str]]:
+    if not inner:  # most tokens: one word
+        form = text[start:end]
+        return [(start, end, form, upos(form))]
     bounds = [start, *inner, end]
     spans = list(itertools.pairwise(bounds))
     pieces: list[tuple[int, int, str, str]] = []
@@ -94,6 +100,7 @@ def _pieces(text: str, start: int, end: int, inner: list[int]) -> list[tuple[int
     return pieces
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def upos(form: str) -> str:
     """A placeholder part of speech from the characters alone: the corpus has no syntax."""
     if all(unicodedata.category(ch).startswith("P") for ch in form):
@@ -115,30 +122,24 @@ class _Tags:
     def __init__(self, spans: list[Span]) -> None:
         self.starts: dict[int, Span] = {}
         self.inside: list[tuple[int, int, str]] = []
+        self.begins: list[int] = []  # the inside spans' starts, for a binary search
         last_end = -1
         for span in spans:
             if span.start < last_end:
                 continue
             self.starts[span.start] = span
             self.inside.append((span.start, span.end, span.label))
+            self.begins.append(span.start)
             last_end = span.end
 
     def __call__(self, start: int, end: int) -> str:
         span = self.starts.get(start)
         if span is not None:
             return f"B-{span.label}"
-        for a, b, label in self._around(start):
+        # spans are sorted and disjoint: the one that may hold the word starts last before it
+        k = bisect.bisect_right(self.begins, start) - 1
+        if k >= 0:
+            a, b, label = self.inside[k]
             if a < start and end <= b:
                 return f"I-{label}"
         return "O"
-
-    def _around(self, pos: int) -> list[tuple[int, int, str]]:
-        # spans are sorted and disjoint: a binary search finds the one that may hold pos
-        lo, hi = 0, len(self.inside)
-        while lo < hi:
-            mid = (lo + hi) // 2
-            if self.inside[mid][0] <= pos:
-                lo = mid + 1
-            else:
-                hi = mid
-        return self.inside[lo - 1 : lo] if lo else []
