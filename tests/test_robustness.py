@@ -921,8 +921,13 @@ def test_label_studio_killed_mid_push_and_mid_pull_loses_and_doubles_nothing(
     assert review_layers(made) == {**layers, doc_id: review_layers(made)[doc_id]}
     releasing = start(faulty, "release", "1.0.0", "--allow-unreviewed", "-P", made.root)
     while releasing.poll() is None and "release" not in (made.state_dir / "lock").read_text():
-        time.sleep(0.05)
-    during = run(faulty, "pull", "-P", made.root)
+        time.sleep(0.01)
+    assert releasing.poll() is None, "the release ended before it could be caught holding the lock"
+    releasing.send_signal(signal.SIGSTOP)  # paused while it holds the lock: the pull surely comes during it
+    try:
+        during = run(faulty, "pull", "-P", made.root)
+    finally:
+        releasing.send_signal(signal.SIGCONT)
     releasing.communicate(timeout=600)
     assert releasing.returncode == 0
     assert (
