@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -106,6 +107,36 @@ def test_failing_tasks_are_retried_and_one_that_keeps_failing_is_reported(
     error = failures([d.result for d in done if isinstance(d.result, Failed)], "tasks")
     assert error is not None and error.message.startswith("1 tasks failed after retries (")
     assert "always fails" in error.message and error.hint and "run the command again" in error.hint
+
+
+def _doomed(task: tuple[str, int]) -> int:
+    """Task 7 always raises, and its last attempt is still running when task 3 kills its
+    own worker, which breaks the pool under it."""
+    folder, number = Path(task[0]), task[1]
+    if number == 3:
+        if not (folder / "killed").exists():
+            (folder / "killed").touch()
+            for _ in range(600):
+                if (folder / "third").exists():
+                    os._exit(1)
+                time.sleep(0.05)
+        return 9
+    tries = len(list(folder.glob("try-*")))
+    (folder / f"try-{tries}").touch()
+    if tries == 2:
+        (folder / "third").touch()
+        time.sleep(5)  # the pool breaks meanwhile
+    raise ValueError("always fails")
+
+
+def test_a_failing_task_lost_with_a_dying_worker_keeps_its_own_error(tmp_path: Path) -> None:
+    done = list(
+        Engine(workers=2).map(_doomed, [(str(tmp_path), 3), (str(tmp_path), 7)], description="t", total=2)
+    )
+    results = {d.task[1]: d.result for d in done}
+    assert results[3] == 9
+    assert isinstance(results[7], Failed)
+    assert results[7].error == "ValueError: always fails (then a worker process died)"
 
 
 @pytest.mark.integration

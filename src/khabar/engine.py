@@ -111,6 +111,9 @@ def _processes(fn: Callable[[T], R], tasks: Iterable[T], engine: Engine) -> Iter
     stream = enumerate(tasks)
     again: list[tuple[int, T]] = []  # tasks to run again, with their index
     attempts: dict[int, int] = {}
+    # a task's own error, kept: its last attempt may be lost with a worker that another
+    # task killed, and "a worker process died" alone would hide what went wrong
+    errors: dict[int, str] = {}
     in_flight = 2 * engine.workers
     while True:
         with cf.ProcessPoolExecutor(max_workers=engine.workers, mp_context=context) as pool:
@@ -123,18 +126,25 @@ def _processes(fn: Callable[[T], R], tasks: Iterable[T], engine: Engine) -> Iter
                 for future in finished:
                     index, task = futures.pop(future)
                     attempts[index] = attempts.get(index, 0) + 1
+                    lost = False
                     try:
                         result = future.result()
                     except cf.process.BrokenProcessPool:
-                        result, broken = Failed(task, "a worker process died"), True
+                        lost = broken = True
+                        died = "a worker process died"
+                        own = errors.get(index)
+                        result = Failed(task, f"{own} (then {died})" if own else died)
                     except KhabarError:
                         raise
                     except Exception as err:  # reported with the task
                         result = Failed(task, f"{type(err).__name__}: {err}")
+                    if isinstance(result, Failed) and not lost:
+                        errors[index] = result.error
                     if isinstance(result, Failed) and attempts[index] <= engine.retries:
                         again.append((index, task))
                     else:
                         attempts.pop(index)
+                        errors.pop(index, None)
                         yield Done(index, task, result)
                 if broken:
                     again.extend(futures.values())  # the pool is gone: a new one runs them
