@@ -106,6 +106,17 @@ def udvalidate(*paths: Path | str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def entity_region(text: str, start: int, end: int, label: str, rid: str = "r1") -> dict[str, Any]:
+    """A Label Studio result region labelling text[start:end]."""
+    return {
+        "id": rid,
+        "from_name": "entity",
+        "to_name": "text",
+        "type": "labels",
+        "value": {"start": start, "end": end, "text": text[start:end], "labels": [label]},
+    }
+
+
 def write_jsonl(path: Path, records: list[Record]) -> Path:
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
     return path

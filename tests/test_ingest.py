@@ -4,6 +4,7 @@ import json
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -253,3 +254,16 @@ def test_a_gold_layer_changed_in_the_input_replaces_the_stored_one(
     assert again.unchanged == 1 and again.gold_layers == 1
     (exported,) = export_records(made, "gold")
     assert exported == fewer
+
+
+def test_articles_set_aside_a_few_at_a_time_make_the_same_store(
+    tmp_path: Path, new_project: Callable[..., Project], paragraph_records: list[Record], monkeypatch: Any
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # the gold layers' time stamps, fixed
+    source = write_jsonl(tmp_path / "p.jsonl", paragraph_records)
+    whole = new_project(name="whole")
+    ingest_paths(whole, [source])
+    monkeypatch.setattr("khabar.ingest.ASIDE_BUFFER", 500)  # appended every few articles
+    bit_by_bit = new_project(name="bit-by-bit")
+    ingest_paths(bit_by_bit, [source])
+    assert corpus_bytes(bit_by_bit) == corpus_bytes(whole)

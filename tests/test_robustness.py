@@ -28,7 +28,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from conftest import ROBUSTNESS, SEED, articles, paragraphs, udvalidate, write_jsonl
+from conftest import ROBUSTNESS, SEED, articles, entity_region, paragraphs, udvalidate, write_jsonl
 from khabar import ingest, project, release, studio
 from khabar.cli import app
 from khabar.conllu_format import document_lines, read_spans
@@ -810,16 +810,6 @@ def remote_tasks(server: FaultyServer, title: str) -> list[Any]:
 def task_count(server: FaultyServer, title: str) -> int:
     found = [p for p in server.sdk().projects.list(title=title) if p.title == title]
     return int(found[0].task_number or 0) if found else 0
-
-
-def entity_region(text: str, start: int, end: int, label: str, rid: str = "r1") -> dict[str, Any]:
-    return {
-        "id": rid,
-        "from_name": "entity",
-        "to_name": "text",
-        "type": "labels",
-        "value": {"start": start, "end": end, "text": text[start:end], "labels": [label]},
-    }
 
 
 def review_layers(made: Project) -> dict[str, Layer]:

@@ -20,7 +20,7 @@ import pytest
 from label_studio_sdk import LabelStudio
 from typer.testing import CliRunner
 
-from conftest import Record, paragraphs
+from conftest import Record, entity_region, paragraphs
 from khabar import project, studio
 from khabar.cli import app
 from khabar.errors import StudioError
@@ -216,18 +216,13 @@ def test_two_annotators_give_two_review_layers_agreement_and_adjudication(
     )
     text = task.data["text"]
 
-    def entity(rid: str, start: int, end: int, label: str) -> dict[str, Any]:
-        return {
-            "id": rid,
-            "from_name": "entity",
-            "to_name": "text",
-            "type": "labels",
-            "value": {"start": start, "end": end, "text": text[start:end], "labels": [label]},
-        }
-
-    client.annotations.create(id=task.id, result=[entity("a", 24, 32, "GPE"), entity("b", 65, 73, "PER")])
     client.annotations.create(
-        id=task.id, result=[entity("a", 24, 32, "GPE"), entity("b", 65, 73, "ORG")], completed_by=second.id
+        id=task.id, result=[entity_region(text, 24, 32, "GPE", "a"), entity_region(text, 65, 73, "PER", "b")]
+    )
+    client.annotations.create(
+        id=task.id,
+        result=[entity_region(text, 24, 32, "GPE", "a"), entity_region(text, 65, 73, "ORG", "b")],
+        completed_by=second.id,
     )
     pull(made)
     reviews = [x for x in made.store().layers("seed-0001") if x.kind == "review"]

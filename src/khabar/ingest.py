@@ -12,7 +12,7 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, BinaryIO, TextIO
+from typing import Any, BinaryIO
 
 from khabar import iob
 from khabar.engine import Engine, Failed
@@ -41,6 +41,7 @@ MAX_ARTICLE = 4 * MAX_TEXT
 MAX_RECORD = 2 * MAX_ARTICLE  # the text, its escapes and its spans
 MAX_JSON_FILE = 64 * MB
 MAX_CONLL_FILE = 256 * MB
+ASIDE_BUFFER = 32 * MB  # articles held before they are appended to their shards' files
 JSONL_STRETCH = 16 * MB  # what one worker reads of a big JSON Lines file
 
 
@@ -204,23 +205,34 @@ def _refusal(
 
 
 class _Aside:
-    """Records set aside by shard in files of a folder, to be merged a shard at a time."""
+    """Records set aside by shard in files of a folder, to be merged a shard at a time.
+    Lines are buffered and appended a few MB at a time, one file open at once: a handle per
+    shard and kind would be 512 open files, past some systems' limit."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self.handles: dict[tuple[str, str], TextIO] = {}
+        self.pending: dict[tuple[str, str], list[str]] = {}
+        self.pending_size = 0
+        self.written: set[str] = set()
 
     def add(self, kind: str, doc_id: str, record: dict[str, Any]) -> None:
-        key = (kind, shard_of(doc_id))
-        handle = self.handles.get(key)
-        if handle is None:
-            handle = self.handles[key] = (self.folder / f"{key[1]}.{kind}.jsonl").open("w", encoding="utf-8")
-        handle.write(dumps(record) + "\n")
+        line = dumps(record) + "\n"
+        self.pending.setdefault((kind, shard_of(doc_id)), []).append(line)
+        self.pending_size += len(line)
+        if self.pending_size > ASIDE_BUFFER:
+            self._flush()
+
+    def _flush(self) -> None:
+        for (kind, shard), lines in self.pending.items():
+            with (self.folder / f"{shard}.{kind}.jsonl").open("a", encoding="utf-8") as out:
+                out.writelines(lines)
+            self.written.add(shard)
+        self.pending = {}
+        self.pending_size = 0
 
     def shards(self) -> list[str]:
-        for handle in self.handles.values():
-            handle.close()
-        return sorted({shard for _, shard in self.handles})
+        self._flush()
+        return sorted(self.written)
 
     def records(self, kind: str, shard: str) -> Iterator[dict[str, Any]]:
         path = self.folder / f"{shard}.{kind}.jsonl"
