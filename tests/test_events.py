@@ -8,12 +8,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import ROOT, Record
+from khabar.entities import EntityFinder, Tokens
 from khabar.evaluate import evaluate
-from khabar.events import verb_forms
+from khabar.events import EventFinder, verb_forms
+from khabar.gazetteer import load_lexicon, load_triggers
 from khabar.interchange import from_record, to_record
 from khabar.model import Document, Provenance
 from khabar.preannotate import Annotator, run
 from khabar.scheme import Scheme
+from khabar.text import Analysis
 from khabar.validate import validate
 
 
@@ -173,3 +176,19 @@ def test_very_long_sentences_with_repeated_triggers() -> None:
     layer = run(doc, annotator())
     assert len(layer.events) >= 2000
     assert validate([(doc, [layer])], Scheme.load()).ok
+
+
+def test_events_are_the_same_without_the_shared_word_lookup(seed_record: Record) -> None:
+    """The entity finder looks each word up for the event finder too (``also``); an event
+    finder on its own looks the words up itself and finds the same events."""
+    shared = annotator()
+    alone = EventFinder(load_triggers(), load_lexicon())
+    finder = EntityFinder(shared.gazetteer, load_lexicon())  # no ``also``
+    text = seed_record["text"] + "\n" + " ".join(TRIGGERS + ENTITIES)
+    tokens = Tokens(Analysis.of(text).norm)
+    entities = shared.entities.find(tokens)
+    assert shared.events is not None and tokens.infos is not None
+    with_shared = shared.events.find(tokens, entities)
+    bare = Tokens(tokens.norm)
+    assert finder.find(bare) == entities and all(info.also is None for info in bare.infos or [])
+    assert alone.find(bare, entities) == with_shared and len(with_shared) > 10

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -10,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import ROOT, Record
-from khabar.entities import EntityFinder, proclitic_analyses
+from khabar.entities import EntityFinder, Tokens, proclitic_analyses
 from khabar.evaluate import evaluate
 from khabar.gazetteer import Entry, Gazetteer, inflections, load_lexicon
 from khabar.interchange import from_record
@@ -18,6 +19,7 @@ from khabar.model import Document, Provenance
 from khabar.preannotate import Annotator, run
 from khabar.project import Project
 from khabar.scheme import Scheme
+from khabar.text import normalize
 from khabar.workflow import evaluate_layer, ingest_paths, preannotate_corpus
 
 
@@ -263,3 +265,44 @@ def test_derived_name_lists_are_current() -> None:
         text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_titles_are_plain_words() -> None:
+    """The quoted-name rule looks a title up by its first word: titles must be words."""
+    assert all(re.fullmatch(r"\w+(?: \w+)*", title) for title in load_lexicon()["titles"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "الرئيس",
+                "وزير",
+                "الخارجية",
+                "والرئيس",
+                "للرئيس",
+                "المتحدث",
+                "باسم",
+                "قال",
+                "ان",
+                "س",
+                "،",
+                ".",
+                " ",
+            ]
+        ),
+        max_size=30,
+    )
+)
+def test_last_title_is_what_the_title_pattern_finds(parts: list[str]) -> None:
+    finder = shipped_annotator().entities
+    line = normalize(" ".join(parts))  # titles are matched on the analysis view
+    tokens = Tokens(line)
+    finder.find(tokens)
+    titles = [a for a, info in zip(tokens.starts, tokens.infos or [], strict=True) if info.title]
+    for cut in range(0, min(len(line), 8)):  # the text before a quote may start inside a word
+        before = line[cut:]
+        matches = list(finder.title.finditer(before))
+        starts = [a - cut for a in titles if a >= cut]
+        assert finder._last_title(before, starts) == (matches[-1].end() if matches else None)

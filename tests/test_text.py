@@ -5,7 +5,17 @@ import unicodedata
 from hypothesis import given
 from hypothesis import strategies as st
 
-from khabar.text import Analysis, canonical, canonical_offsets, normalize, sentences, tokens
+from khabar.text import (
+    _TABLE,
+    Analysis,
+    _one_to_one,
+    canonical,
+    canonical_offsets,
+    normalize,
+    sentence_ends,
+    sentences,
+    tokens,
+)
 
 
 def surfaces(text: str, spans: list[tuple[int, int]]) -> list[str]:
@@ -110,3 +120,20 @@ def test_tokens_never_hold_white_space_and_stay_inside_sentences(text: str) -> N
         for s, e in tokens(text, a, b):
             assert a <= s < e <= b
             assert not any(ch.isspace() for ch in text[s:e])
+
+
+@given(arabic)
+def test_sentence_ends_tell_the_sentences_apart(text: str) -> None:
+    """Every sentence lies before one end and after the previous one, each in its own gap."""
+    text = canonical(text)
+    ends = sentence_ends(text)
+    assert ends == sorted(ends) and ends[-1] == len(text)
+    gaps = [sum(1 for e in ends if e <= a) for a, _ in sentences(text)]
+    assert gaps == sorted(set(gaps))  # one sentence between two ends, never two
+    for a, b in sentences(text):
+        assert not any(a < e < b for e in ends)
+
+
+@given(st.text(max_size=300) | st.text(alphabet="ابتأإآىةـ٠١٢۳ABCxyz \U0001f600", min_size=100, max_size=300))
+def test_fast_translation_is_str_translate(text: str) -> None:
+    assert _one_to_one(text) == text.translate(_TABLE)

@@ -9,10 +9,12 @@ that produced it.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import itertools
+import operator
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from khabar.gazetteer import Entry, Gazetteer, Lexicon
@@ -67,9 +69,12 @@ class WordInfo:
     head: int | None
     anchors: frozenset[str]
     first_name: bool
+    title: bool = False  # a title or role may start here
+    also: object = None  # what another finder keeps of the word (see EntityFinder)
 
 
 NOTHING = WordInfo((), None, frozenset(), False)
+_TITLE = operator.attrgetter("title")
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +91,7 @@ class Candidate:
 class Tokens:
     """The words of an analysis view, found once and shared by the entity and event rules."""
 
-    __slots__ = ("gaps", "joined", "norm", "spans", "texts")
+    __slots__ = ("gaps", "infos", "joined", "norm", "spans", "starts", "texts")
 
     def __init__(self, norm: str) -> None:
         self.norm = norm
@@ -94,11 +99,14 @@ class Tokens:
         parts = WORD_SPLIT.split(norm)
         offsets = list(itertools.accumulate(map(len, parts), initial=0))
         self.texts = parts[1::2]
-        self.spans = list(zip(offsets[1::2], offsets[2::2], strict=False))
+        self.starts = offsets[1:-1:2]
+        self.spans = list(zip(self.starts, offsets[2::2], strict=False))
         #: gaps[k]: what separates word k from word k+1 ("" after the last word)
         self.gaps = [*parts[2:-1:2], ""] if self.texts else []
         #: joined[k]: word k and word k+1 are separated by spaces only (one name may go on)
         self.joined = [g == " " or (bool(g) and not g.strip(" \t")) for g in self.gaps]
+        #: each word's info, once an entity finder has looked them up
+        self.infos: list[WordInfo] | None = None
 
     def __len__(self) -> int:
         return len(self.spans)
@@ -120,10 +128,18 @@ def _bounded(body: str) -> re.Pattern[str]:
 
 
 class EntityFinder:
-    """Finds entity spans in canonical texts with a gazetteer and a lexicon of context words."""
+    """Finds entity spans in canonical texts with a gazetteer and a lexicon of context words.
 
-    def __init__(self, gazetteer: Gazetteer, lexicon: Lexicon) -> None:
+    ``also``: what another finder needs to know of each word (the event finder's trigger
+    readings), kept in the word's :class:`WordInfo` so that a text's words are looked up
+    once for both.
+    """
+
+    def __init__(
+        self, gazetteer: Gazetteer, lexicon: Lexicon, also: Callable[[str], object] | None = None
+    ) -> None:
         self.gazetteer = gazetteer
+        self.also = also
         self.lexicon = lexicon
         lx = lexicon
         self.titles = lx["titles"]
@@ -164,6 +180,7 @@ class EntityFinder:
             rf"(?:\s+(?:امريكي|اميركي|استرليني))?"
         )
         self.title = re.compile(rf"(?<!\w)(?:[وف]?[بلك]?){alternation(self.titles)}(?!\w)")
+        self.title_firsts = frozenset(title.split()[0] for title in self.titles)
         self.quoted = re.compile(rf"«(?P<span>{LETTERS}(?:\s+{LETTERS}){{0,3}})»")
         self.org_heads = lx["org_heads"]
 
@@ -207,6 +224,8 @@ class EntityFinder:
                 rule for rule, (_, _, starts) in self.rules.items() if forms & starts or word[-1:].isdigit()
             ),
             first_name=word in self.foreign_first_names,
+            title=not forms.isdisjoint(self.title_firsts),
+            also=self.also(word) if self.also is not None else None,
         )
         if info == NOTHING:
             info = NOTHING
@@ -220,6 +239,7 @@ class EntityFinder:
         """Non-overlapping entity candidates, longest first, in analysis offsets."""
         known = self._words.get
         infos = [known(w) or self._info(w) for w in t.texts]
+        t.infos = infos
         candidates = [*self.from_lists(t, infos), *self.from_rules(t, infos)]
         chosen: list[Candidate] = []
         taken = bytearray(len(t.norm))  # 1 where a chosen span lies
@@ -301,14 +321,18 @@ class EntityFinder:
                 group = "span" if m.group("span") is not None else "bare"
                 found.append(Candidate(m.start(group), m.end(group), label, score, f"rule:{label.lower()}"))
                 reached = m.end()
-        found += self._quoted_people(t.norm)
+        found += self._quoted_people(t, infos)
         found += self._first_names(t, infos)
         found += self._organisations(t, infos)
         return found
 
-    def _quoted_people(self, norm: str) -> list[Candidate]:
+    def _quoted_people(self, t: Tokens, infos: list[WordInfo]) -> list[Candidate]:
         """«Name» right after a title or role: «المتحدثة باسم الخارجية «...»»."""
+        norm = t.norm
+        if "«" not in norm:
+            return []
         found = []
+        title_starts: list[int] | None = None  # where a title may start, worked out when needed
         for m in self.quoted.finditer(norm):
             name = m.group("span")
             parts = name.split()
@@ -323,10 +347,28 @@ class EntityFinder:
             before = norm[line_start : m.start()]
             if before.rstrip().endswith((":", "؟", "!")):
                 continue  # a quotation, not a name
-            titles = list(self.title.finditer(before))
-            if titles and len(WORD.findall(before[titles[-1].end() :])) <= 6:
+            if title_starts is None:
+                title_starts = list(itertools.compress(t.starts, map(_TITLE, infos)))
+            lo = bisect.bisect_left(title_starts, line_start)
+            hi = bisect.bisect_left(title_starts, m.start())
+            title_end = self._last_title(before, [a - line_start for a in title_starts[lo:hi]])
+            if title_end is not None and len(WORD.findall(before[title_end:])) <= 6:
                 found.append(Candidate(m.start("span"), m.end("span"), "PER", 0.7, "rule:title+quoted-name"))
         return found
+
+    def _last_title(self, before: str, starts: list[int]) -> int | None:
+        """Where the last title in ``before`` ends, as ``self.title.finditer(before)`` would
+        find it, trying the pattern only at 0 (``before`` may start inside a word) and at
+        ``starts``, the words a title may start with."""
+        end = None
+        reached = 0
+        for at in (0, *starts):
+            if at < reached:
+                continue
+            m = self.title.match(before, at)
+            if m is not None:
+                end = reached = m.end()
+        return end
 
     def _first_names(self, t: Tokens, infos: list[WordInfo]) -> list[Candidate]:
         """A foreign first name and the word after it: «فيلاديمير بوتين»، «أولاف شولتس»."""

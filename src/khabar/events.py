@@ -10,13 +10,18 @@ an argument is left out rather than guessed.
 from __future__ import annotations
 
 import bisect
+import itertools
+import operator
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
-from khabar.entities import Candidate, EntityFinder, Tokens, proclitic_analyses
+from khabar.entities import Candidate, Tokens, proclitic_analyses
 from khabar.gazetteer import Lexicon, words_of
-from khabar.text import sentences
+from khabar.text import sentence_ends
 
+Readings = tuple[tuple[int, str], ...]  # (stem offset, lookup form) of a word
+_ALSO = operator.attrgetter("also")
 PRESENT_PREFIXES = ("ي", "ت", "ن", "ا")
 ENCLITICS = ("هما", "هم", "هن", "ها", "كم", "نا", "ه")
 ACTORS = ("PER", "ORG", "GPE")
@@ -51,10 +56,11 @@ class Trigger:
     type: str
     verb: bool
     score: float
+    rule: str
 
 
-@dataclass(frozen=True, slots=True)
-class EventCandidate:
+# A named tuple, not a dataclass: made for every event of every text, and tuples are cheap.
+class EventCandidate(NamedTuple):
     """An event in analysis-view offsets; arguments point at entity candidates."""
 
     start: int
@@ -69,36 +75,37 @@ class EventCandidate:
 class EventFinder:
     """Finds events in a text whose entities are already found."""
 
-    def __init__(self, triggers: dict[str, Any], lexicon: Lexicon, entities: EntityFinder) -> None:
+    def __init__(self, triggers: dict[str, Any], lexicon: Lexicon) -> None:
         self.forms: dict[str, Trigger] = {}
         self.phrases: dict[tuple[str, ...], Trigger] = {}
         self.longest: dict[str, int] = {}
         for etype, spec in triggers.items():
-            score = float(spec.get("score", 0.6))
+            score = round(float(spec.get("score", 0.6)), 3)
+            verbal = Trigger(etype, True, score, f"lexicon:{etype.lower()}")
+            nominal = Trigger(etype, False, score, verbal.rule)
             verbs = [verb_forms(v) for v in spec.get("verbs", [])]
             for forms in verbs:
                 for form in forms:
-                    self.forms.setdefault(form, Trigger(etype, True, score))
+                    self.forms.setdefault(form, verbal)
             for noun in spec.get("nouns", []):
                 base = " ".join(words_of(noun))
                 for form in (base, "ال" + base):
-                    self.forms.setdefault(form, Trigger(etype, False, score))
+                    self.forms.setdefault(form, nominal)
             phrase_verbs = {v.partition("/")[0]: verb_forms(v) for v in spec.get("verb_phrases", [])}
             phrase_verbs |= {v.partition("/")[0]: verb_forms(v) for v in spec.get("verbs", [])}
             for phrase in spec.get("phrases", []):
                 parts = words_of(phrase)
                 heads = {parts[0]} | phrase_verbs.get(parts[0], set())
                 for head in heads:
-                    self._add_phrase((head, *parts[1:]), Trigger(etype, head != parts[0], score))
+                    self._add_phrase((head, *parts[1:]), verbal if head != parts[0] else nominal)
         self.irrealis = lexicon["irrealis"] | {c + w for c in "وف" for w in lexicon["irrealis"]}
         self.irrealis_longest = max((len(p.split()) for p in self.irrealis), default=1)
+        self.irrealis_firsts = frozenset(p.split()[0] for p in self.irrealis)
         self.recipient_prepositions = lexicon["recipient_prepositions"]
         self.titles = lexicon["titles"]
         self.counterparts = lexicon["counterparts"]
         self.time_units = lexicon["time_units"]  # a duration («50 دقيقة») is no Time argument
-        self.entities = entities
-        self._lookups: dict[str, tuple[tuple[int, str], ...]] = {}
-        self._word_flags: dict[str, int] = {}
+        self._words: dict[str, tuple[Readings, int]] = {}
 
     def _add_phrase(self, words: tuple[str, ...], trigger: Trigger) -> None:
         self.phrases.setdefault(words, trigger)
@@ -106,13 +113,9 @@ class EventFinder:
 
     # --- triggers -------------------------------------------------------------------------
 
-    def lookups(self, word: str) -> tuple[tuple[int, str], ...]:
+    def lookups(self, word: str) -> Readings:
         """(stem offset, lookup form) readings of a word as a trigger: proclitics cut off
-        (a glued «ما» too), the future س and enclitic pronouns dropped for the lookup.
-        Cached per word (bounded): most words are no trigger."""
-        cached = self._lookups.get(word)
-        if cached is not None:
-            return cached
+        (a glued «ما» too), the future س and enclitic pronouns dropped for the lookup."""
         found = []
         readings = list(proclitic_analyses(word))
         if word.startswith("ما") and len(word) > 4:  # «مارفضته»: ما glued by a typo
@@ -133,26 +136,41 @@ class EventFinder:
                 for v in variants
                 if (v in self.forms and (verbal_ok or not self.forms[v].verb)) or v in self.longest
             ]
-        result = tuple(found)
-        if len(self._lookups) < 100_000:
-            self._lookups[word] = result
-        return result
+        return tuple(found)
 
-    def triggers(self, t: Tokens, taken: bytearray) -> list[tuple[int, int, int, Trigger]]:
+    def word(self, word: str) -> tuple[Readings, int]:
+        """A word's trigger readings and flags (cached, bounded)."""
+        found = (self.lookups(word), self._flags(word))
+        if len(self._words) < 100_000:
+            self._words[word] = found
+        return found
+
+    def words(self, t: Tokens) -> tuple[Sequence[Readings], Sequence[int]]:
+        """Each word's trigger readings and flags, cached per word (bounded): most words
+        come back often and most are no trigger. (``map`` keeps the loop over words in C.)"""
+        # an entity finder made with ``also=self.word`` has looked them up already
+        words: list[Any] = list(map(_ALSO, t.infos) if t.infos is not None else map(self._words.get, t.texts))
+        if None in words:
+            k = -1
+            while (k := _index(words, None, k + 1)) != -1:
+                words[k] = self._words.get(t.texts[k]) or self.word(t.texts[k])
+        if not words:
+            return [], []
+        readings, flags = zip(*words, strict=True)  # no None is left
+        return readings, flags
+
+    def triggers(
+        self, t: Tokens, entities: list[Candidate], readings: Sequence[Readings]
+    ) -> list[tuple[int, int, int, Trigger]]:
         """(first word, end word, start offset, trigger): longest first, not inside entities."""
+        entity_starts = [c.start for c in entities]
         found = []
-        known = self._lookups.get
-        i = 0
-        while i < len(t.spans):
-            word = t.texts[i]
-            readings = known(word)
-            if readings is None:
-                readings = self.lookups(word)
-            if not readings:
-                i += 1
+        free = 0  # the first word not inside a trigger found already
+        for i in itertools.compress(itertools.count(), readings):  # words with a reading
+            if i < free:
                 continue
             match = None
-            for cut, form in readings:
+            for cut, form in readings[i]:
                 for n in range(min(self.longest.get(form, 1), len(t.spans) - i), 1, -1):
                     trigger = self.phrases.get((form, *t.texts[i + 1 : i + n]))
                     if trigger and t.adjacent(i, n):
@@ -163,44 +181,42 @@ class EventFinder:
                 if match:
                     break
             if match is None:
-                i += 1
                 continue
             n, cut, trigger = match
             start, end = t.spans[i][0] + cut, t.spans[i + n - 1][1]
-            if taken.find(1, start, end) == -1:
+            # entities are sorted and apart: only the last one starting before ``end`` may overlap
+            before = bisect.bisect_left(entity_starts, end) - 1
+            if before < 0 or entities[before].end <= start:
                 found.append((i, i + n, start, trigger))
-            i += n
+            free = i + n
         return found
 
     # --- events ---------------------------------------------------------------------------
 
     def find(self, t: Tokens, entities: list[Candidate]) -> list[EventCandidate]:
+        """Events of a text whose entities (sorted, not overlapping) are found already."""
         norm = t.norm
-        taken = bytearray(len(norm))
-        for c in entities:
-            taken[c.start : c.end] = b"\x01" * (c.end - c.start)
-        found = self.triggers(t, taken)
+        readings, flags = self.words(t)
+        found = self.triggers(t, entities, readings)
         if not found:
             return []
-        known = self._word_flags.get
-        flags = [known(w, -1) for w in t.texts]
-        for k, value in enumerate(flags):
-            if value < 0:
-                flags[k] = self._flags(t.texts[k])
         doc = _Doc(t, entities, flags, self.time_units)
-        bounds = [b for _, b in sentences(norm)]
+        bounds = sentence_ends(norm)  # the last one is len(norm)
+        spans = t.spans
         events: list[EventCandidate] = []
+        previous = None
         for k, (i, j, start, trigger) in enumerate(found):
-            end = t.spans[j - 1][1]
-            sentence_end = bounds[bisect.bisect_left(bounds, end)] if end <= bounds[-1] else len(norm)
+            end = spans[j - 1][1]
+            sentence_end = bounds[bisect.bisect_left(bounds, end)]
             sentence_start = bounds[bisect.bisect_left(bounds, start) - 1] if start > bounds[0] else 0
             limit_next = found[k + 1][2] if k + 1 < len(found) else len(norm)
-            limit_prev = (t.spans[found[k - 1][1] - 1][1]) if k > 0 else 0
+            limit_prev = spans[previous[1] - 1][1] if previous is not None else 0
             context = _Context(doc, max(sentence_start, limit_prev), min(sentence_end, limit_next))
-            realis, about = self._realis(t, i, trigger, found[:k], context)
+            realis, threatened = self._realis(t, i, trigger, previous, context)
+            previous = found[k]
             inherited: tuple[Candidate | None, Candidate | None] = (None, None)
-            if about is not None:
-                roles = dict(events[about].arguments)
+            if threatened:
+                roles = dict(events[-1].arguments)
                 inherited = (roles.get("Actor"), roles.get("Recipient"))
             arguments = self._arguments(context, i, j, trigger, inherited)
             events.append(
@@ -211,57 +227,54 @@ class EventFinder:
                     realis,
                     arguments,
                     trigger.score,
-                    f"lexicon:{trigger.type.lower()}",
+                    trigger.rule,
                 )
             )
         return events
 
     def _flags(self, word: str) -> int:
-        """What a word is to the argument rules (a bit mask), cached per word."""
-        flags = self._word_flags.get(word)
-        if flags is None:
-            forms = {form for _, form in proclitic_analyses(word)} | {word}
-            flags = (
-                (TITLE if word in self.titles or (word[1:] in self.titles and word[0] == "و") else 0)
-                | (COUNTERPART if forms & self.counterparts else 0)
-                | (CLAUSE if word in CLAUSE_STARTS else 0)
-                | (NEUTRAL if word in ("بين", "من", "عن") else 0)
-                | (PREPOSITION if word in ("علي", "ضد", "الي", "مع") else 0)
-            )
-            if len(self._word_flags) < 100_000:
-                self._word_flags[word] = flags
-        return flags
+        """What a word is to the realis and argument rules (a bit mask)."""
+        forms = {form for _, form in proclitic_analyses(word)} | {word}
+        return (
+            (TITLE if word in self.titles or (word[1:] in self.titles and word[0] == "و") else 0)
+            | (COUNTERPART if forms & self.counterparts else 0)
+            | (CLAUSE if word in CLAUSE_STARTS else 0)
+            | (NEUTRAL if word in ("بين", "من", "عن") else 0)
+            | (PREPOSITION if word in ("علي", "ضد", "الي", "مع") else 0)
+            | (IRREALIS if word in self.irrealis_firsts else 0)
+        )
 
     def _realis(
         self,
         t: Tokens,
         i: int,
         trigger: Trigger,
-        before: list[tuple[int, int, int, Trigger]],
+        previous: tuple[int, int, int, Trigger] | None,
         context: _Context,
-    ) -> tuple[str, int | None]:
-        """The realis, and (for a threatened or demanded action) the index of the event about it."""
+    ) -> tuple[str, bool]:
+        """The realis, and whether the event is the action the previous one threatens or demands."""
         # a modal, condition, negation or plan among the four words right before it
-        first = i
-        while first > max(0, i - 4) and t.spans[first - 1][0] >= context.low and t.joined[first - 1]:
+        first, lowest, joined = i, max(context.first_word, i - 4), t.joined
+        while first > lowest and joined[first - 1]:
             first -= 1
-        window = t.texts[first:i]
-        for size in range(1, self.irrealis_longest + 1):
-            for k in range(len(window) - size + 1):
-                if " ".join(window[k : k + size]) in self.irrealis:
-                    return "other", None
+        flags = context.doc.flags
+        for k in range(first, i):
+            if flags[k] & IRREALIS:
+                for size in range(1, min(self.irrealis_longest, i - k) + 1):
+                    if " ".join(t.texts[k : k + size]) in self.irrealis:
+                        return "other", False
         word = t.texts[i]
         if trigger.verb and trigger.type != "THREATEN" and word[:1] == "س" and not word.startswith("سا"):
-            return "other", None  # ستفرض: a future action
-        if trigger.type in THREATENED and before:
-            _, prev_j, _, prev = before[-1]
+            return "other", False  # ستفرض: a future action
+        if trigger.type in THREATENED and previous is not None:
+            _, prev_j, _, prev = previous
             if (
                 prev.type in ("THREATEN", "REQUEST")
                 and i - prev_j <= 6
                 and not any(p in gap for gap in t.gaps[prev_j - 1 : i] for p in ".؟!\n")
             ):
-                return "other", len(before) - 1  # the action a threat or a demand is about
-        return "actual", None
+                return "other", True  # the action a threat or a demand is about
+        return "actual", False
 
     def _arguments(
         self,
@@ -273,12 +286,12 @@ class EventFinder:
     ) -> tuple[tuple[str, Candidate], ...]:
         actor: Candidate | None = None
         recipient: Candidate | None = None
+        after, where = ctx.after(j)
         pair = ctx.between(j)
         if pair is not None:
             actor, recipient = pair
         else:
             subject = ctx.before(i, reach=3 if trigger.verb else 1)
-            after = ctx.following(j)
             first = after[0] if after else None
             if (
                 first is not None
@@ -316,14 +329,13 @@ class EventFinder:
             arguments.append(("Actor", actor))
         if recipient is not None and recipient.label in ACTORS and recipient is not actor:
             arguments.append(("Recipient", recipient))
-        for role, found in ctx.located(j, 8):
+        for role, found in where:
             if all(found is not c for _, c in arguments):
                 arguments.append((role, found))
         return tuple(arguments)
 
 
-@dataclass(frozen=True, slots=True)
-class _Following:
+class _Following(NamedTuple):
     entity: Candidate
     marker: str  # "" (none), "ل" (the clitic), "ب" (the clitic), "prep" (على، ضد، إلى، مع)
     distance: int  # content words between the trigger and the entity (titles do not count)
@@ -331,14 +343,14 @@ class _Following:
     counterpart: bool  # introduced by «ونظيره»
 
 
-TITLE, COUNTERPART, CLAUSE, NEUTRAL, PREPOSITION = 1, 2, 4, 8, 16
+TITLE, COUNTERPART, CLAUSE, NEUTRAL, PREPOSITION, IRREALIS = 1, 2, 4, 8, 16, 32
 
 
 class _Entity:
     """An entity candidate with what the argument rules ask of it (worked out when asked:
     most entities are far from any trigger)."""
 
-    __slots__ = ("candidate", "durations", "first", "last", "t")
+    __slots__ = ("_marker", "candidate", "durations", "first", "last", "t")
 
     def __init__(self, c: Candidate, t: Tokens, starts: list[int], durations: frozenset[str]) -> None:
         self.candidate = c
@@ -346,6 +358,7 @@ class _Entity:
         self.durations = durations
         self.first = bisect.bisect_right(starts, c.start) - 1
         self.last = bisect.bisect_left(starts, c.end) - 1
+        self._marker: str | None = None
 
     @property
     def clitic(self) -> str:
@@ -354,12 +367,15 @@ class _Entity:
     @property
     def marker(self) -> str:
         """How the entity is attached: "ل" or "ب" (clitics), "prep" (على، ضد، إلى، مع) or ""."""
-        clitic, t, first = self.clitic, self.t, self.first
-        if clitic.endswith(("ل", "ب")):
-            return clitic[-1]
-        if first > 0 and t.texts[first - 1] in ("علي", "ضد", "الي", "مع") and t.joined[first - 1]:
-            return "prep"
-        return ""
+        if self._marker is None:
+            clitic, t, first = self.clitic, self.t, self.first
+            if clitic.endswith(("ل", "ب")):
+                self._marker = clitic[-1]
+            elif first > 0 and t.texts[first - 1] in ("علي", "ضد", "الي", "مع") and t.joined[first - 1]:
+                self._marker = "prep"
+            else:
+                self._marker = ""
+        return self._marker
 
     @property
     def conjoined(self) -> bool:
@@ -381,9 +397,9 @@ class _Doc:
     """Per-text tables the argument rules read: entities by word, word flags, stops."""
 
     def __init__(
-        self, t: Tokens, entities: list[Candidate], flags: list[int], durations: frozenset[str]
+        self, t: Tokens, entities: list[Candidate], flags: Sequence[int], durations: frozenset[str]
     ) -> None:
-        starts = [a for a, _ in t.spans]
+        starts = t.starts
         self.t = t
         self.n = len(starts)
         self.flags = flags
@@ -394,51 +410,103 @@ class _Doc:
             e = _Entity(c, t, starts, durations)
             self.first[e.first] = e
             self.last[e.last] = e
-        self.comma = ["،" in g for g in t.gaps]  # a comma after word k
-        self.colon = [":" in g for g in t.gaps]
+        #: a comma (colon) after word k, and before word k + 1
+        self.comma = self._after(t, "،")
+        self.colon = self._after(t, ":")
+        self.between = "بين" in t.texts
+
+    def _after(self, t: Tokens, mark: str) -> list[bool]:
+        found = [False] * self.n
+        at = t.norm.find(mark)
+        while at != -1:
+            k = bisect.bisect_right(t.starts, at) - 1  # the word before it (marks are no word)
+            if 0 <= k < self.n - 1:
+                found[k] = True
+            at = t.norm.find(mark, at + 1)
+        return found
 
 
 class _Context:
     """The words around one trigger, bounded by its sentence and the triggers next to it."""
 
-    __slots__ = ("doc", "high", "low")
+    __slots__ = ("doc", "end_word", "first_word", "high", "low")
 
     def __init__(self, doc: _Doc, low: int, high: int) -> None:
         self.doc, self.low, self.high = doc, low, high
+        # the words that start inside: ``low`` never falls inside a word (it is a sentence
+        # boundary or the end of a trigger), ``high`` may (a trigger after its proclitic)
+        self.first_word = bisect.bisect_left(doc.t.starts, low)
+        self.end_word = bisect.bisect_left(doc.t.starts, high)
 
     def inside(self, e: _Entity) -> bool:
         return self.low <= e.candidate.start and e.candidate.end <= self.high
 
-    def following(self, j: int, limit: int = 5) -> list[_Following]:
-        """Entities after word j in the same clause, with how they are attached."""
+    def after(self, j: int) -> tuple[list[_Following], list[tuple[str, Candidate]]]:
+        """What follows word j, in one walk over its words (an entity is one step):
+
+        - the entities of the same clause, with how they are attached (up to five content
+          words on; a colon, or a comma not before «ونظيره», ends the clause);
+        - the first date (not a duration) and the first place after في or with ب, within
+          eight steps and before a comma.
+        """
         d = self.doc
-        spans, n, first, high = d.t.spans, d.n, d.first, self.high
+        first, flags, colon, comma, texts = d.first, d.flags, d.colon, d.comma, d.t.texts
+        low, high, end = self.low, self.high, self.end_word
         found: list[_Following] = []
-        k, distance, after_title, counterpart = j, 0, False, False
-        while k < n and distance <= limit and spans[k][0] < high:
-            if k > j and (d.colon[k - 1] or (d.comma[k - 1] and not d.flags[k] & COUNTERPART)):
+        time = place = None
+        k, distance, steps, after_title, counterpart = j, 0, 0, False, False
+        following = located = True
+        while k < end:
+            if following and (
+                distance > 5 or (k > j and (colon[k - 1] or (comma[k - 1] and not flags[k] & COUNTERPART)))
+            ):
+                following = False
+            if located and (
+                steps >= 8 or (k > j and comma[k - 1]) or (time is not None and place is not None)
+            ):
+                located = False
+            if not (following or located):
                 break
             e = first[k]
-            if e is not None and self.inside(e):
-                if e.candidate.label not in BRIDGE_LABELS or e.plural:
-                    found.append(_Following(e.candidate, e.marker, distance, after_title, counterpart))
-                k = e.last + 1
-                continue
-            flags = d.flags[k]
-            if flags & COUNTERPART:
-                counterpart = True
-            elif flags & TITLE:
-                after_title = True
-            elif not flags & NEUTRAL:
-                distance += 1
+            if e is not None:
+                c = e.candidate
+                if low <= c.start and c.end <= high:
+                    label = c.label
+                    if following and (label not in BRIDGE_LABELS or e.plural):
+                        found.append(_Following(c, e.marker, distance, after_title, counterpart))
+                    if located:
+                        if label in ("DATE", "TIME"):
+                            if time is None and not e.duration:
+                                time = c
+                        elif (
+                            label in ("GPE", "LOC", "FAC")
+                            and place is None
+                            and (e.marker == "ب" or (k > 0 and texts[k - 1] == "في"))
+                        ):
+                            place = c
+                    k = e.last + 1
+                    steps += 1
+                    continue
+            if following:
+                word = flags[k]
+                if word & COUNTERPART:
+                    counterpart = True
+                elif word & TITLE:
+                    after_title = True
+                elif not word & NEUTRAL:
+                    distance += 1
             k += 1
-        return found
+            steps += 1
+        where = [("Time", time)] if time is not None else []
+        if place is not None:
+            where.append(("Place", place))
+        return found, where
 
     def before(self, i: int, reach: int) -> Candidate | None:
         """The subject: the nearest unmarked actor entity ending within ``reach`` words before."""
         d = self.doc
-        for k in range(i - 1, max(-1, i - 1 - reach), -1):
-            if d.comma[k] or (d.colon[k] and k < i - 1) or d.t.spans[k][1] <= self.low:
+        for k in range(i - 1, max(self.first_word, i - reach) - 1, -1):
+            if d.comma[k] or (d.colon[k] and k < i - 1):
                 break
             if d.flags[k] & CLAUSE:
                 break  # «روته أن الحلف سيعزز»: the subject is in another clause
@@ -450,6 +518,8 @@ class _Context:
     def between(self, j: int) -> tuple[Candidate, Candidate] | None:
         """«بين X و Y» right after the trigger: X acts, Y receives."""
         d = self.doc
+        if not d.between:
+            return None
         for k in range(j, min(j + 3, d.n - 1)):
             if d.t.texts[k] == "بين":
                 first = d.first[k + 1]
@@ -461,28 +531,10 @@ class _Context:
                 return None
         return None
 
-    def located(self, j: int, limit: int) -> list[tuple[str, Candidate]]:
-        """The first date (not a duration) after the trigger, and the first place after في or
-        with ب, within ``limit`` steps of the same clause (an entity counts as one step)."""
-        d = self.doc
-        spans, n, first, high = d.t.spans, d.n, d.first, self.high
-        found: dict[str, Candidate] = {}
-        k, steps = j, 0
-        while k < n and steps < limit and len(found) < 2:
-            if spans[k][0] >= high or (k > j and d.comma[k - 1]):
-                break
-            e = first[k]
-            if e is not None and self.inside(e):
-                label = e.candidate.label
-                if label in ("DATE", "TIME") and "Time" not in found and not e.duration:
-                    found["Time"] = e.candidate
-                elif (
-                    label in ("GPE", "LOC", "FAC")
-                    and "Place" not in found
-                    and (e.marker == "ب" or (k > 0 and d.t.texts[k - 1] == "في"))
-                ):
-                    found["Place"] = e.candidate
-                k = e.last
-            k += 1
-            steps += 1
-        return [(role, found[role]) for role in ("Time", "Place") if role in found]
+
+def _index(items: list[Any], value: object, start: int) -> int:
+    """The first position of ``value`` in ``items`` from ``start`` on, or -1 (a C-speed search)."""
+    try:
+        return items.index(value, start)
+    except ValueError:
+        return -1

@@ -40,8 +40,8 @@ class Annotator:
 
         names = gazetteer.load(labels or Scheme.load().entity_labels, project_lists)
         lexicon = gazetteer.load_lexicon()
-        finder = EntityFinder(names, lexicon)
-        event_finder = EventFinder(gazetteer.load_triggers(), lexicon, finder) if events else None
+        event_finder = EventFinder(gazetteer.load_triggers(), lexicon) if events else None
+        finder = EntityFinder(names, lexicon, also=event_finder.word if event_finder else None)
         return cls(finder, event_finder, f"{__version__}+{names.version}")
 
     @property
@@ -66,18 +66,24 @@ def run(doc: Document, annotator: Annotator, *, created: str | None = None) -> L
     if annotator.model is not None:
         candidates = annotator.model.merge(doc, analysis, candidates)
 
+    text = doc.text
+    moved = bool(analysis.runs)  # most texts have nothing to normalise away: offsets stay
+
     def span(start: int, end: int, label: str, score: float, rule: str) -> Span:
-        a, b = analysis.start(start), analysis.end(end)
-        return Span(a, b, label, doc.text[a:b], round(score, 3), rule)
+        if moved:
+            start, end = analysis.start(start), analysis.end(end)
+        return Span(start, end, label, text[start:end], round(score, 3), rule)
 
     entities = [span(c.start, c.end, c.label, c.score, c.rule) for c in candidates]
     events = []
     if annotator.events is not None:
+        # arguments are entity spans: their canonical offsets, by analysis-view start
+        where = {c.start: (s.start, s.end) for c, s in zip(candidates, entities, strict=True)}
         for e in annotator.events.find(tokens, candidates):
-            arguments = tuple(
-                Argument(role, analysis.start(c.start), analysis.end(c.end)) for role, c in e.arguments
-            )
-            events.append(Event(span(e.start, e.end, e.type, e.score, e.rule), e.realis, arguments))
+            a, b = (analysis.start(e.start), analysis.end(e.end)) if moved else (e.start, e.end)
+            trigger = Span(a, b, e.type, text[a:b], e.score, e.rule)  # lexicon scores are rounded
+            arguments = tuple([Argument(role, *where[c.start]) for role, c in e.arguments])
+            events.append(Event(trigger, e.realis, arguments))
     provenance = Provenance(
         producer=PRODUCER,
         version=annotator.version,
