@@ -29,7 +29,7 @@ from khabar.errors import KhabarError
 from khabar.model import Document, Layer, Span
 from khabar.snap import snap_span
 from khabar.store import atomic_write
-from khabar.text import Analysis, normalize, sentences, tokens
+from khabar.text import SPAN_EDGE, Analysis, normalize, sentences, tokens
 
 PARAMS = {"c1": 0.05, "c2": 0.05, "max_iterations": 150, "feature.possible_transitions": True}
 
@@ -90,7 +90,7 @@ class Featurizer:
             forms = [self.form(doc.text[a:b]) for a, b in spans]
             tags = rule_tags[k : k + len(spans)]
             k += len(spans)
-            out.append(Sentence(spans, [self._features(forms, tags, i) for i in range(len(spans))]))
+            out.append(Sentence(spans, self._features(forms, tags)))
         return out
 
     def _intrinsic(self, w: str) -> list[str]:
@@ -124,29 +124,38 @@ class Featurizer:
                 self._around[w] = made
         return made
 
-    def _features(self, forms: list[str], rule_tags: list[str], i: int) -> list[str]:
-        features = [*self._intrinsic(forms[i]), f"rule={rule_tags[i]}"]
-        if i > 0:
-            word, _, title, _ = self._neighbour(forms[i - 1])
-            features += (word, f"rule-1={rule_tags[i - 1]}")
-            if title:
-                features.append(title)
-        else:
-            features.append("BOS")
-        if i + 1 < len(forms):
-            _, word, _, title = self._neighbour(forms[i + 1])
-            features += (word, f"rule+1={rule_tags[i + 1]}")
-            if title:
-                features.append(title)
-        else:
-            features.append("EOS")
-        return features
+    def _features(self, forms: list[str], rule_tags: list[str]) -> list[list[str]]:
+        """The features of each token of a sentence: its own, its neighbours', the rules' tags."""
+        own = [self._intrinsic(w) for w in forms]
+        around = [self._neighbour(w) for w in forms]
+        rules = [_RULE_FEATURES.get(tag) or _rule_features(tag) for tag in rule_tags]
+        last = len(forms) - 1
+        out = []
+        for i in range(len(forms)):
+            features = [*own[i], rules[i][0]]
+            if i > 0:
+                word, _, title, _ = around[i - 1]
+                features += (word, rules[i - 1][1])
+                if title:
+                    features.append(title)
+            else:
+                features.append("BOS")
+            if i < last:
+                _, word, _, title = around[i + 1]
+                features += (word, rules[i + 1][2])
+                if title:
+                    features.append(title)
+            else:
+                features.append("EOS")
+            out.append(features)
+        return out
 
     def snap(self, text: str, start: int, end: int) -> tuple[int, int] | None:
         """A predicted span's edges with its proclitics snapped off (None if nothing is left)."""
-        if start > 0 and not text[start - 1].isspace():
-            return _snap(text, start, end, self.finder.known)
-        # names repeat: after a space a form snaps the same anywhere, so snap each form once
+        if start > 0 and not text[start - 1].isspace() and text[start - 1] not in SPAN_EDGE:
+            return _snap(text, start, end, self.finder.known)  # it starts inside a word
+        # names repeat: after a space, a quote or a bracket a form snaps the same anywhere
+        # (as at the start of a text), so snap each form once
         surface = text[start:end]
         if surface in self._snapped:
             relative = self._snapped[surface]
@@ -155,6 +164,15 @@ class Featurizer:
             if len(self._snapped) < 100_000:
                 self._snapped[surface] = relative
         return None if relative is None else (start + relative[0], start + relative[1])
+
+
+_RULE_FEATURES: dict[str, tuple[str, str, str]] = {}
+
+
+def _rule_features(tag: str) -> tuple[str, str, str]:
+    """The rules' tag of a token as a feature of itself, of the next token and of the previous one."""
+    made = _RULE_FEATURES[tag] = (f"rule={tag}", f"rule-1={tag}", f"rule+1={tag}")
+    return made
 
 
 def _snap(text: str, start: int, end: int, known: Callable[[str], bool]) -> tuple[int, int] | None:

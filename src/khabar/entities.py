@@ -16,6 +16,7 @@ import operator
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from khabar.gazetteer import Entry, Gazetteer, Lexicon
 from khabar.text import normalize
@@ -66,6 +67,7 @@ class WordInfo:
     """
 
     readings: tuple[tuple[int, str], ...]
+    longest: int  # words in the longest listed name a reading starts
     head: int | None
     anchors: frozenset[str]
     first_name: bool
@@ -73,12 +75,13 @@ class WordInfo:
     also: object = None  # what another finder keeps of the word (see EntityFinder)
 
 
-NOTHING = WordInfo((), None, frozenset(), False)
+NOTHING = WordInfo((), 0, None, frozenset(), False)
 _TITLE = operator.attrgetter("title")
+_STRIP_BLANKS = operator.methodcaller("strip", " \t")
 
 
-@dataclass(frozen=True, slots=True)
-class Candidate:
+# A named tuple, not a dataclass: made for every name of every text, and tuples are cheap.
+class Candidate(NamedTuple):
     """A possible entity in analysis-view offsets."""
 
     start: int
@@ -103,8 +106,11 @@ class Tokens:
         self.spans = list(zip(self.starts, offsets[2::2], strict=False))
         #: gaps[k]: what separates word k from word k+1 ("" after the last word)
         self.gaps = [*parts[2:-1:2], ""] if self.texts else []
-        #: joined[k]: word k and word k+1 are separated by spaces only (one name may go on)
-        self.joined = [g == " " or (bool(g) and not g.strip(" \t")) for g in self.gaps]
+        #: joined[k]: word k and word k+1 are separated by spaces only (one name may go on);
+        #: map() keeps the loop over words in C (this runs for every text)
+        self.joined = list(map(operator.not_, map(_STRIP_BLANKS, self.gaps)))
+        if self.joined:
+            self.joined[-1] = False
         #: each word's info, once an entity finder has looked them up
         self.infos: list[WordInfo] | None = None
 
@@ -204,6 +210,12 @@ class EntityFinder:
             "MONEY": (self.money, 0.85, firsts("number_words")),
         }
         self.foreign_first_names = lx["foreign_first_names"]
+        #: the rules that may start at a (proclitic-free) word; all of them after a digit
+        self.anchors: dict[str, frozenset[str]] = {}
+        for rule, (_, _, starts) in self.rules.items():
+            for start in starts:
+                self.anchors[start] = self.anchors.get(start, frozenset()) | {rule}
+        self.all_rules = frozenset(self.rules)
         self._words: dict[str, WordInfo] = {}
 
     def known(self, phrase: str) -> bool:
@@ -217,17 +229,19 @@ class EntityFinder:
             return info
         analyses = proclitic_analyses(word)
         forms = {form for _, form in analyses} | {word}  # short words have no analyses
-        info = WordInfo(
-            readings=tuple((cut, form) for cut, form in analyses if form in self.gazetteer.longest),
-            head=next((cut for cut, form in analyses if form in self.org_heads), None),
-            anchors=frozenset(
-                rule for rule, (_, _, starts) in self.rules.items() if forms & starts or word[-1:].isdigit()
-            ),
-            first_name=word in self.foreign_first_names,
-            title=not forms.isdisjoint(self.title_firsts),
-            also=self.also(word) if self.also is not None else None,
-        )
-        if info == NOTHING:
+        readings = tuple((cut, form) for cut, form in analyses if form in self.gazetteer.longest)
+        head = next((cut for cut, form in analyses if form in self.org_heads), None)
+        if word[-1:].isdigit():
+            anchors = self.all_rules
+        else:
+            anchors = frozenset().union(*(self.anchors[f] for f in forms if f in self.anchors))
+        first_name = word in self.foreign_first_names
+        title = not forms.isdisjoint(self.title_firsts)
+        also = self.also(word) if self.also is not None else None
+        if readings or head is not None or anchors or first_name or title or also is not None:
+            longest = max((self.gazetteer.longest[form] for _, form in readings), default=0)
+            info = WordInfo(readings, longest, head, anchors, first_name, title, also)
+        else:
             info = NOTHING
         if len(self._words) < 100_000:
             self._words[word] = info
@@ -256,7 +270,7 @@ class EntityFinder:
         for i, info in enumerate(infos):
             if not info.readings:
                 continue
-            match = self._list_match(t, i, info.readings)
+            match = self._list_match(t, i, info)
             if match is None:
                 continue
             cut, n, entry = match
@@ -267,15 +281,11 @@ class EntityFinder:
             found.append(Candidate(start, end, label, score, rule))
         return found
 
-    def _list_match(
-        self, t: Tokens, i: int, readings: tuple[tuple[int, str], ...] | None = None
-    ) -> tuple[int, int, Entry] | None:
-        if readings is None:
-            readings = self._info(t.texts[i]).readings
+    def _list_match(self, t: Tokens, i: int, info: WordInfo) -> tuple[int, int, Entry] | None:
+        readings = info.readings
         if not readings:
             return None
-        longest = max(self.gazetteer.longest[form] for _, form in readings)
-        for n in range(min(longest, len(t.spans) - i), 0, -1):
+        for n in range(min(info.longest, len(t.spans) - i), 0, -1):
             if n > 1 and not t.adjacent(i, n):
                 continue
             rest = tuple(t.texts[i + 1 : i + n])
@@ -407,7 +417,7 @@ class EntityFinder:
         """End of known names from word ``i`` on, joined by و («روسيا والناتو»)."""
         end = None
         while i < len(t.spans):
-            match = self._list_match(t, i, infos[i].readings)
+            match = self._list_match(t, i, infos[i])
             if match is None or (end is not None and not t.texts[i].startswith("و")):
                 break
             cut, n, entry = match

@@ -125,12 +125,14 @@ class EventFinder:
             if form.startswith("س") and form[1:2] in PRESENT_PREFIXES and len(form) > 3:
                 variants.append(form[1:])  # سنرد، سيردون
             for variant in list(variants):
-                variants += [
-                    variant[: -len(e)]
-                    for e in ENCLITICS
-                    if variant.endswith(e) and len(variant) - len(e) >= 3
-                ]
-            verbal_ok = not any(ch in "بكل" for ch in word[:cut])  # «بتعهد» is a noun
+                if variant.endswith(ENCLITICS):
+                    variants += [
+                        variant[: -len(e)]
+                        for e in ENCLITICS
+                        if variant.endswith(e) and len(variant) - len(e) >= 3
+                    ]
+            prefix = word[:cut]
+            verbal_ok = "ب" not in prefix and "ك" not in prefix and "ل" not in prefix  # «بتعهد» is a noun
             found += [
                 (cut, v)
                 for v in variants
@@ -139,11 +141,8 @@ class EventFinder:
         return tuple(found)
 
     def word(self, word: str) -> tuple[Readings, int]:
-        """A word's trigger readings and flags (cached, bounded)."""
-        found = (self.lookups(word), self._flags(word))
-        if len(self._words) < 100_000:
-            self._words[word] = found
-        return found
+        """A word's trigger readings and flags (what an entity finder keeps for us)."""
+        return self.lookups(word), self._flags(word)
 
     def words(self, t: Tokens) -> tuple[Sequence[Readings], Sequence[int]]:
         """Each word's trigger readings and flags, cached per word (bounded): most words
@@ -154,6 +153,8 @@ class EventFinder:
             k = -1
             while (k := _index(words, None, k + 1)) != -1:
                 words[k] = self._words.get(t.texts[k]) or self.word(t.texts[k])
+                if len(self._words) < 100_000:  # bounded: most words come back, not all
+                    self._words[t.texts[k]] = words[k]
         if not words:
             return [], []
         readings, flags = zip(*words, strict=True)  # no None is left
