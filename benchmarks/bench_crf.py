@@ -20,8 +20,9 @@ from common import peak_rss_mb, table
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from khabar import crf, learning, preannotate, project
+from khabar.engine import long_lived
 from khabar.ingest import ConllOptions
-from khabar.workflow import ingest_paths, load_annotator, long_lived
+from khabar.workflow import ingest_paths, load_annotator
 from test_learning import generated
 
 

@@ -21,9 +21,10 @@ from pathlib import Path
 from common import peak_rss_mb, seed_paragraphs, table
 
 from khabar import project
+from khabar.engine import long_lived
 from khabar.model import Document
 from khabar.preannotate import Annotator, run
-from khabar.workflow import ingest_paths, long_lived, preannotate_corpus
+from khabar.workflow import ingest_paths, preannotate_corpus
 
 LETTERS = "ابتثجحخدذرزسشصضطظعغفقكلمنهوي"
 

@@ -226,6 +226,28 @@ def _dask(fn: Callable[[T], R], tasks: Iterable[T], engine: Engine) -> Iterator[
             cluster.close()
 
 
+# Garbage collection: khabar's loops make many short-lived objects beside long-lived
+# tables; these helpers keep the collector from walking either again and again.
+
+
+@contextmanager
+def long_lived() -> Iterator[None]:
+    """Exempt everything alive now (name lists, lexicons, caches) from garbage collection
+    passes while a long loop runs: they live as long as the process, and traversing them
+    on every pass cost a fifth of pre-annotation time."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
+def alive_for_good() -> None:
+    """Exempt everything alive now from collections for the rest of the process (what a
+    worker loads once: its annotator)."""
+    gc.freeze()
+
+
 @contextmanager
 def few_collections() -> Iterator[None]:
     """No garbage collection passes while a batch of documents is worked on: its hundreds

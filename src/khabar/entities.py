@@ -285,7 +285,12 @@ class EntityFinder:
         readings = info.readings
         if not readings:
             return None
-        for n in range(min(info.longest, len(t.spans) - i), 0, -1):
+        longest = min(info.longest, len(t.spans) - i)
+        if longest > 1:
+            pairs, second = self.gazetteer.pairs, t.texts[i + 1]
+            if not (t.joined[i] and any((form, second) in pairs for _, form in readings)):
+                longest = 1
+        for n in range(longest, 0, -1):
             if n > 1 and not t.adjacent(i, n):
                 continue
             rest = tuple(t.texts[i + 1 : i + n])

@@ -63,6 +63,8 @@ class Gazetteer:
 
     phrases: dict[tuple[str, ...], Entry] = field(default_factory=dict)
     longest: dict[str, int] = field(default_factory=dict)
+    #: the first two words of every longer name: most words start no name of two words
+    pairs: set[tuple[str, str]] = field(default_factory=set)
     digest: Any = field(default_factory=hashlib.sha256)
 
     def add(self, name: str, entry: Entry, *, override: bool = True) -> None:
@@ -76,6 +78,8 @@ class Gazetteer:
             return
         self.phrases[words] = entry
         self.longest[words[0]] = max(self.longest.get(words[0], 0), len(words))
+        if len(words) > 1:
+            self.pairs.add((words[0], words[1]))
         self.digest.update(f"{' '.join(words)}\t{entry}\n".encode())
 
     def get(self, words: tuple[str, ...]) -> Entry | None:

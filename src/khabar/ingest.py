@@ -157,24 +157,14 @@ def ingest(
                 aside.add("layers", doc.id, layer_record(found.gold))
         for shard in aside.shards():
             store.put_documents(document_from_record(r) for r in aside.records("documents", shard))
+            golds = [layer_from_record(r) for r in aside.records("layers", shard)]
+            if not golds:
+                continue  # the shard's layers need not be read
             held = {(x.doc_id, x.name): x for layers in store.shard_layers(shard).values() for x in layers}
-            golds = [
-                gold
-                for gold in map(layer_from_record, aside.records("layers", shard))
-                if not _same_annotation(held.get((gold.doc_id, gold.name)), gold)
-            ]
+            golds = [gold for gold in golds if not gold.same_annotation(held.get((gold.doc_id, gold.name)))]
             report.gold_layers += store.put_layers(golds)
     report.problems = [problem for _, problem in sorted(problems, key=lambda p: p[0])]
     return report
-
-
-def _same_annotation(old: Layer | None, new: Layer) -> bool:
-    """The same spans and events on the same text (when it was made does not count)."""
-    return old is not None and (old.entities, old.events, old.text_sha256) == (
-        new.entities,
-        new.events,
-        new.text_sha256,
-    )
 
 
 def _refusal(

@@ -126,6 +126,14 @@ class Layer:
         if self.kind not in LAYER_KINDS:
             raise ValueError(f"layer {self.name}: kind {self.kind!r} is not one of {LAYER_KINDS}")
 
+    def same_annotation(self, other: Layer | None) -> bool:
+        """The same spans and events on the same text (who made it, and when, do not count)."""
+        return other is not None and (self.entities, self.events, self.text_sha256) == (
+            other.entities,
+            other.events,
+            other.text_sha256,
+        )
+
 
 def best_layer(layers: list[Layer]) -> Layer | None:
     """The layer a release publishes: an adjudicated one, else the newest human layer

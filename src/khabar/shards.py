@@ -9,13 +9,12 @@ dataclasses, so they travel to any worker.
 
 from __future__ import annotations
 
-import gc
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from khabar import preannotate
-from khabar.engine import few_collections
+from khabar.engine import alive_for_good, few_collections
 from khabar.store import Store
 
 # One annotator per process and recipe: loading the name lists takes a second or two,
@@ -35,7 +34,7 @@ def annotator(root: str, model: str | None) -> preannotate.Annotator:
             found = found.with_model(crf.Model.load(Path(model)))
         _annotators.clear()
         _annotators[key] = found
-        gc.freeze()  # the lists live as long as the process: keep them out of collections
+        alive_for_good()  # the lists live as long as the process: keep them out of collections
     return found
 
 
@@ -88,13 +87,12 @@ def draft_shard(task: DraftTask) -> Drafted:
             entities += len(layer.entities)
             events += len(layer.events)
             old = drafts.get(doc.id)
-            if old is not None and (old.entities, old.events, old.text_sha256, old.provenance.version) == (
-                layer.entities,
-                layer.events,
-                layer.text_sha256,
-                layer.provenance.version,
+            if (
+                old is not None
+                and layer.same_annotation(old)
+                and old.provenance.version == layer.provenance.version
             ):
-                continue
+                continue  # the same draft by the same annotator: its file line stays as it was
             drafts[doc.id] = layer
             written += 1
     text = store.drafts_text(drafts.values()) if written else None

@@ -6,19 +6,17 @@ the CLI only parses arguments and prints. ``build`` chains the stages for a corp
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import json
 import subprocess
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from khabar import __version__, agreement, diff, learning, preannotate, release, shards, units
 from khabar.cache import UnitCache
-from khabar.engine import Engine, Failed, failures
+from khabar.engine import Engine, Failed, failures, long_lived
 from khabar.errors import InputError, KhabarError, ReleaseError
 from khabar.evaluate import Evaluation, evaluate
 from khabar.ingest import ConllOptions, IngestReport, Problem, ingest
@@ -64,18 +62,6 @@ class PreannotateResult:
 def load_annotator(project: Project) -> preannotate.Annotator:
     """The pre-annotator with the project's own name lists (``gazetteers/*.yaml``) added."""
     return preannotate.Annotator.load(project.scheme().entity_labels, project.root / "gazetteers")
-
-
-@contextmanager
-def long_lived() -> Iterator[None]:
-    """Exempt everything alive now (name lists, lexicons, caches) from garbage collection
-    passes while a long loop runs: they live as long as the process, and traversing them
-    on every pass cost a fifth of pre-annotation time."""
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
 
 
 @writes
