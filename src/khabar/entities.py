@@ -217,6 +217,7 @@ class EntityFinder:
                 self.anchors[start] = self.anchors.get(start, frozenset()) | {rule}
         self.all_rules = frozenset(self.rules)
         self._words: dict[str, WordInfo] = {}
+        self._plain: dict[object, WordInfo] = {}
 
     def known(self, phrase: str) -> bool:
         """Whether ``phrase`` is a listed name (snapping proclitics off a span asks)."""
@@ -238,11 +239,15 @@ class EntityFinder:
         first_name = word in self.foreign_first_names
         title = not forms.isdisjoint(self.title_firsts)
         also = self.also(word) if self.also is not None else None
-        if readings or head is not None or anchors or first_name or title or also is not None:
+        if readings or head is not None or anchors or first_name or title:
             longest = max((self.gazetteer.longest[form] for _, form in readings), default=0)
             info = WordInfo(readings, longest, head, anchors, first_name, title, also)
-        else:
+        elif also is None:
             info = NOTHING
+        else:  # most words are nothing to either finder: one shared info for each kind of nothing
+            info = self._plain.get(also) or WordInfo((), 0, None, frozenset(), False, False, also)
+            if len(self._plain) < 10_000:
+                self._plain.setdefault(also, info)
         if len(self._words) < 100_000:
             self._words[word] = info
         return info
