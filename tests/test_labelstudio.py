@@ -151,6 +151,12 @@ def test_snapping_trims_edges_and_clear_proclitics_only(
     assert (change is None) == (text[start:end] == expected)
 
 
+@pytest.mark.parametrize(("text", "start"), [("قال «بايدن»", 10), ("«»", 0), ("قال بايدن، .", 9)])
+def test_a_span_of_only_punctuation_is_dropped_even_at_the_end_of_the_text(text: str, start: int) -> None:
+    snapped, change = snap_span(text, Span(start, len(text), "GPE", text[start:]), known)
+    assert snapped is None and change is not None and "nothing left" in change
+
+
 def test_snapping_moves_arguments_with_their_entities(seed: tuple[Document, Layer], scheme: Scheme) -> None:
     doc, gold = seed
     # an annotator selected «لبوتين» (167:173) for the recipient of تحذير

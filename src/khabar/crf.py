@@ -152,10 +152,11 @@ class Featurizer:
 
     def snap(self, text: str, start: int, end: int) -> tuple[int, int] | None:
         """A predicted span's edges with its proclitics snapped off (None if nothing is left)."""
-        if start > 0 and not text[start - 1].isspace() and text[start - 1] not in SPAN_EDGE:
+        before = text[start - 1] if start > 0 else " "
+        if text[start] not in SPAN_EDGE and not before.isspace() and before not in SPAN_EDGE:
             return _snap(text, start, end, self.finder.known)  # it starts inside a word
-        # names repeat: after a space, a quote or a bracket a form snaps the same anywhere
-        # (as at the start of a text), so snap each form once
+        # names repeat: a form that starts after a space, a quote or a bracket, or with one
+        # (stripped first), snaps the same anywhere, so snap each form once
         surface = text[start:end]
         if surface in self._snapped:
             relative = self._snapped[surface]

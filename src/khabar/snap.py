@@ -27,7 +27,7 @@ def snap_span(text: str, span: Span, known: Callable[[str], bool]) -> tuple[Span
     while end > start and text[end - 1] in SPAN_EDGE:
         end -= 1
     reasons = ["white space or punctuation"] if (start, end) != (span.start, span.end) else []
-    cut = _proclitic(text, start, end, known)
+    cut = _proclitic(text, start, end, known) if start < end else 0
     if cut:
         start += cut
         reasons.append("proclitic")
