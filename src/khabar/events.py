@@ -337,11 +337,19 @@ class EventFinder:
 
 
 class _Following(NamedTuple):
-    entity: Candidate
-    marker: str  # "" (none), "ل" (the clitic), "ب" (the clitic), "prep" (على، ضد، إلى، مع)
+    of: _Entity
     distance: int  # content words between the trigger and the entity (titles do not count)
     after_title: bool
     counterpart: bool  # introduced by «ونظيره»
+
+    @property
+    def entity(self) -> Candidate:
+        return self.of.candidate
+
+    @property
+    def marker(self) -> str:
+        """"" (none), "ل" (the clitic), "ب" (the clitic), "prep" (على، ضد، إلى، مع)."""
+        return self.of.marker  # worked out only for the entities the rules look at
 
 
 TITLE, COUNTERPART, CLAUSE, NEUTRAL, PREPOSITION, IRREALIS = 1, 2, 4, 8, 16, 32
@@ -474,7 +482,7 @@ class _Context:
                 if low <= c.start and c.end <= high:
                     label = c.label
                     if following and (label not in BRIDGE_LABELS or e.plural):
-                        found.append(_Following(c, e.marker, distance, after_title, counterpart))
+                        found.append(_Following(e, distance, after_title, counterpart))
                     if located:
                         if label in ("DATE", "TIME"):
                             if time is None and not e.duration:
