@@ -134,6 +134,10 @@ def test_sentence_ends_tell_the_sentences_apart(text: str) -> None:
         assert not any(a < e < b for e in ends)
 
 
-@given(st.text(max_size=300) | st.text(alphabet="ابتأإآىةـ٠١٢۳ABCxyz \U0001f600", min_size=100, max_size=300))
+@given(
+    st.text(max_size=300)
+    | st.text(alphabet="ابتأإآىةـ٠١٢۳ABCxyz \U0001f600", min_size=100, max_size=300)
+    | st.text(alphabet=st.characters(codec=None, categories=["Lo", "Cs", "Mn"]), min_size=100, max_size=300)
+)
 def test_fast_translation_is_str_translate(text: str) -> None:
     assert _one_to_one(text) == text.translate(_TABLE)

@@ -137,8 +137,8 @@ class EntityFinder:
     """Finds entity spans in canonical texts with a gazetteer and a lexicon of context words.
 
     ``also``: what another finder needs to know of each word (the event finder's trigger
-    readings), kept in the word's :class:`WordInfo` so that a text's words are looked up
-    once for both.
+    readings, a hashable value), kept in the word's :class:`WordInfo` so that a text's
+    words are looked up once for both.
     """
 
     def __init__(

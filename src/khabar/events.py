@@ -348,7 +348,7 @@ class _Following(NamedTuple):
 
     @property
     def marker(self) -> str:
-        """"" (none), "ل" (the clitic), "ب" (the clitic), "prep" (على، ضد، إلى، مع)."""
+        """How the entity is attached: "ل" or "ب" (clitics), "prep" (على، ضد، إلى، مع) or ""."""
         return self.of.marker  # worked out only for the entities the rules look at
 
 

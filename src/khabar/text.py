@@ -162,10 +162,11 @@ def _one_to_one(text: str) -> str:
     """``text.translate(_TABLE)``, faster (but for short strings, where numpy's set-up costs more)."""
     if len(text) < 100:
         return text.translate(_TABLE)
-    codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    # surrogatepass: a lone surrogate (from a JSON escape) is a character like any other here
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     if not codes.size or codes.max() >= 0x10000:
         return text.translate(_TABLE)
-    return _BMP_TABLE[codes].tobytes().decode("utf-32-le")
+    return _BMP_TABLE[codes].tobytes().decode("utf-32-le", "surrogatepass")
 
 
 _SLOW = re.compile("[" + "".join(sorted(_DROP)) + "\ufb50-\ufdff\ufe70-\ufefe]")
