@@ -241,7 +241,6 @@ class EventFinder:
             | (COUNTERPART if forms & self.counterparts else 0)
             | (CLAUSE if word in CLAUSE_STARTS else 0)
             | (NEUTRAL if word in ("بين", "من", "عن") else 0)
-            | (PREPOSITION if word in ("علي", "ضد", "الي", "مع") else 0)
             | (IRREALIS if word in self.irrealis_firsts else 0)
         )
 
@@ -352,7 +351,7 @@ class _Following(NamedTuple):
         return self.of.marker  # worked out only for the entities the rules look at
 
 
-TITLE, COUNTERPART, CLAUSE, NEUTRAL, PREPOSITION, IRREALIS = 1, 2, 4, 8, 16, 32
+TITLE, COUNTERPART, CLAUSE, NEUTRAL, IRREALIS = 1, 2, 4, 8, 16
 
 
 class _Entity:
