@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 from bench_preannotate import LETTERS
-from common import seed_paragraphs, table
+from common import peak_rss_mb, seed_paragraphs, table
 
 from khabar import project
 from khabar.engine import Engine
@@ -69,7 +69,7 @@ def one(stage: str, root: Path, workers: int) -> dict[str, float]:
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     # the command's own processor time: with workers, the part that does not spread out
     cpu = own.ru_utime + own.ru_stime - cpu_before
-    return {"seconds": seconds, "driver_mb": own.ru_maxrss / 1024, "worker_mb": children, "driver_cpu": cpu}
+    return {"seconds": seconds, "driver_mb": peak_rss_mb(), "worker_mb": children, "driver_cpu": cpu}
 
 
 def measure(stage: str, root: Path, workers: int) -> dict[str, float]:

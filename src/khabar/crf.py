@@ -11,6 +11,7 @@ and the same of its neighbours. A predicted span leaves clear proclitics outside
 from __future__ import annotations
 
 import bisect
+import functools
 import hashlib
 import json
 import tempfile
@@ -128,7 +129,7 @@ class Featurizer:
         """The features of each token of a sentence: its own, its neighbours', the rules' tags."""
         own = [self._intrinsic(w) for w in forms]
         around = [self._neighbour(w) for w in forms]
-        rules = [_RULE_FEATURES.get(tag) or _rule_features(tag) for tag in rule_tags]
+        rules = [_rule_features(tag) for tag in rule_tags]
         last = len(forms) - 1
         out = []
         for i in range(len(forms)):
@@ -167,13 +168,10 @@ class Featurizer:
         return None if relative is None else (start + relative[0], start + relative[1])
 
 
-_RULE_FEATURES: dict[str, tuple[str, str, str]] = {}
-
-
+@functools.cache  # a few tags (B-/I- of each label, O), made for every token
 def _rule_features(tag: str) -> tuple[str, str, str]:
     """The rules' tag of a token as a feature of itself, of the next token and of the previous one."""
-    made = _RULE_FEATURES[tag] = (f"rule={tag}", f"rule-1={tag}", f"rule+1={tag}")
-    return made
+    return (f"rule={tag}", f"rule-1={tag}", f"rule+1={tag}")
 
 
 def _snap(text: str, start: int, end: int, known: Callable[[str], bool]) -> tuple[int, int] | None:

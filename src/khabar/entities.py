@@ -75,7 +75,6 @@ class WordInfo:
     also: object = None  # what another finder keeps of the word (see EntityFinder)
 
 
-NOTHING = WordInfo((), 0, None, frozenset(), False)
 _TITLE = operator.attrgetter("title")
 _STRIP_BLANKS = operator.methodcaller("strip", " \t")
 
@@ -242,9 +241,7 @@ class EntityFinder:
         if readings or head is not None or anchors or first_name or title:
             longest = max((self.gazetteer.longest[form] for _, form in readings), default=0)
             info = WordInfo(readings, longest, head, anchors, first_name, title, also)
-        elif also is None:
-            info = NOTHING
-        else:  # most words are nothing to either finder: one shared info for each kind of nothing
+        else:  # most words start nothing: one shared info for each kind of nothing
             info = self._plain.get(also) or WordInfo((), 0, None, frozenset(), False, False, also)
             if len(self._plain) < 10_000:
                 self._plain.setdefault(also, info)

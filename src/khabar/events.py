@@ -80,7 +80,7 @@ class EventFinder:
         self.phrases: dict[tuple[str, ...], Trigger] = {}
         self.longest: dict[str, int] = {}
         for etype, spec in triggers.items():
-            score = round(float(spec.get("score", 0.6)), 3)
+            score = float(spec.get("score", 0.6))
             verbal = Trigger(etype, True, score, f"lexicon:{etype.lower()}")
             nominal = Trigger(etype, False, score, verbal.rule)
             verbs = [verb_forms(v) for v in spec.get("verbs", [])]
@@ -152,9 +152,10 @@ class EventFinder:
         if None in words:
             k = -1
             while (k := _index(words, None, k + 1)) != -1:
-                words[k] = self._words.get(t.texts[k]) or self.word(t.texts[k])
+                word = t.texts[k]
+                words[k] = self._words.get(word) or self.word(word)
                 if len(self._words) < 100_000:  # bounded: most words come back, not all
-                    self._words[t.texts[k]] = words[k]
+                    self._words[word] = words[k]
         if not words:
             return [], []
         readings, flags = zip(*words, strict=True)  # no None is left

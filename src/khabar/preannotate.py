@@ -80,10 +80,8 @@ def run(doc: Document, annotator: Annotator, *, created: str | None = None) -> L
         # arguments are entity spans: their canonical offsets, by analysis-view start
         where = {c.start: (s.start, s.end) for c, s in zip(candidates, entities, strict=True)}
         for e in annotator.events.find(tokens, candidates):
-            a, b = (analysis.start(e.start), analysis.end(e.end)) if moved else (e.start, e.end)
-            trigger = Span(a, b, e.type, text[a:b], e.score, e.rule)  # lexicon scores are rounded
             arguments = tuple([Argument(role, *where[c.start]) for role, c in e.arguments])
-            events.append(Event(trigger, e.realis, arguments))
+            events.append(Event(span(e.start, e.end, e.type, e.score, e.rule), e.realis, arguments))
     provenance = Provenance(
         producer=PRODUCER,
         version=annotator.version,

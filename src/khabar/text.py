@@ -164,7 +164,7 @@ def _one_to_one(text: str) -> str:
         return text.translate(_TABLE)
     # surrogatepass: a lone surrogate (from a JSON escape) is a character like any other here
     codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-    if not codes.size or codes.max() >= 0x10000:
+    if codes.max() >= 0x10000:
         return text.translate(_TABLE)
     return _BMP_TABLE[codes].tobytes().decode("utf-32-le", "surrogatepass")
 
