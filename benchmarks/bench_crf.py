@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from bench_preannotate import documents
-from common import peak_rss_mb, table
+from common import build, peak_rss_mb, table
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from khabar import crf, learning, preannotate, project
@@ -80,7 +80,7 @@ def main(args: list[str]) -> None:
             (f"entity F1 on {len(test)} held-out documents: {name}", f"{r.exact['overall'].f1:.3f}")
             for name, r in scores.items()
         ]
-        print(f"\nCRF on {source}")
+        print(f"\nCRF on {source}, khabar {build()}")
         print(table(rows))
 
 

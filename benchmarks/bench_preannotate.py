@@ -19,7 +19,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from common import peak_rss_mb, reset_peak_rss, seed_paragraphs, table
+from common import build, peak_rss_mb, reset_peak_rss, seed_paragraphs, table
 
 from khabar import project
 from khabar.engine import long_lived
@@ -97,7 +97,8 @@ def main(megabytes: float) -> None:
         size, n, seconds = in_memory(which, mb)
         per_mb[label] = seconds / size
         rows.append(row(label, size, n, seconds, peak_rss_mb()))
-    print("\nPre-annotation on one core (target: >= 2 MB/s end to end; memory must not grow with size)")
+    print(f"\nPre-annotation on one core, khabar {build()}")
+    print("(target: >= 2 MB/s end to end; memory must not grow with size)")
     print(table(rows))
     extra = per_mb["entities + events, in memory"] / per_mb["entities only, in memory"] - 1
     print(f"events add {extra:+.0%} to the time of entity pre-annotation (target: at most +50%)")

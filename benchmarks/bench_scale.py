@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 from bench_preannotate import LETTERS
-from common import peak_rss_mb, seed_paragraphs, table
+from common import build, peak_rss_mb, seed_paragraphs, table
 
 from khabar import project
 from khabar.engine import Engine
@@ -138,7 +138,7 @@ def main(sizes: list[int], stages: list[str]) -> None:
                         )
                     )
                     print(table(rows[:1] + rows[-1:]), flush=True)
-    print("\nScaling from 1 to 2 workers (this machine: 2 cores)")
+    print(f"\nScaling from 1 to 2 workers (this machine: 2 cores), khabar {build()}")
     print(table(rows))
 
 

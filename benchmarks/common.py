@@ -54,6 +54,13 @@ def generated_records(n: int, *, lines_per_doc: int = 3) -> Iterator[dict[str, A
         yield {"id": f"bench-{i:07d}", "text": "\n".join(text_parts), "entities": entities, "events": events}
 
 
+def build() -> str:
+    """Which build of khabar runs: the mypyc-compiled one (pyproject.toml) or pure Python."""
+    import khabar.entities
+
+    return "pure Python" if khabar.entities.__file__.endswith(".py") else "compiled with mypyc"
+
+
 @contextmanager
 def timed(results: dict[str, float], name: str) -> Iterator[None]:
     start = time.perf_counter()

@@ -16,7 +16,7 @@ import operator
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any
 
 from khabar.gazetteer import Entry, Gazetteer, Lexicon
 from khabar.text import normalize
@@ -72,7 +72,9 @@ class WordInfo:
     anchors: frozenset[str]
     first_name: bool
     title: bool = False  # a title or role may start here
-    also: object = None  # what another finder keeps of the word (see EntityFinder)
+    # what another finder keeps of the word (see EntityFinder); ``Any``, as mypyc cannot
+    # compile a dataclass field annotated ``object``
+    also: Any = None
 
 
 _TITLE = operator.attrgetter("title")
@@ -80,14 +82,32 @@ _STRIP_BLANKS = operator.methodcaller("strip", " \t")
 
 
 # A named tuple, not a dataclass: made for every name of every text, and tuples are cheap.
-class Candidate(NamedTuple):
-    """A possible entity in analysis-view offsets."""
+class Candidate:
+    """A possible entity in analysis-view offsets.
 
-    start: int
-    end: int
-    label: str
-    score: float
-    rule: str
+    A plain class, not a named tuple: compiled (mypyc), its fields are read directly.
+    """
+
+    __slots__ = ("end", "label", "rule", "score", "start")
+
+    def __init__(self, start: int, end: int, label: str, score: float, rule: str) -> None:
+        self.start = start
+        self.end = end
+        self.label = label
+        self.score = score
+        self.rule = rule
+
+    def _fields(self) -> tuple[int, int, str, float, str]:
+        return (self.start, self.end, self.label, self.score, self.rule)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Candidate) and self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        return f"Candidate{self._fields()}"
 
 
 class Tokens:

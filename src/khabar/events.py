@@ -336,22 +336,6 @@ class EventFinder:
         return tuple(arguments)
 
 
-class _Following(NamedTuple):
-    of: _Entity
-    distance: int  # content words between the trigger and the entity (titles do not count)
-    after_title: bool
-    counterpart: bool  # introduced by «ونظيره»
-
-    @property
-    def entity(self) -> Candidate:
-        return self.of.candidate
-
-    @property
-    def marker(self) -> str:
-        """How the entity is attached: "ل" or "ب" (clitics), "prep" (على، ضد، إلى، مع) or ""."""
-        return self.of.marker  # worked out only for the entities the rules look at
-
-
 TITLE, COUNTERPART, CLAUSE, NEUTRAL, IRREALIS = 1, 2, 4, 8, 16
 
 
@@ -400,6 +384,27 @@ class _Entity:
     def duration(self) -> bool:
         c = self.candidate  # «50 دقيقة» is no Time argument
         return any(w in self.durations for w in self.t.norm[c.start : c.end].split())
+
+
+class _Following:
+    """An entity after a trigger, as the argument rules see it."""
+
+    __slots__ = ("after_title", "counterpart", "distance", "of")
+
+    def __init__(self, of: _Entity, distance: int, after_title: bool, counterpart: bool) -> None:
+        self.of = of
+        self.distance = distance  # content words between the trigger and the entity (titles do not count)
+        self.after_title = after_title
+        self.counterpart = counterpart  # introduced by «ونظيره»
+
+    @property
+    def entity(self) -> Candidate:
+        return self.of.candidate
+
+    @property
+    def marker(self) -> str:
+        """How the entity is attached: "ل" or "ب" (clitics), "prep" (على، ضد، إلى، مع) or ""."""
+        return self.of.marker  # worked out only for the entities the rules look at
 
 
 class _Doc:
