@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import bisect
 import itertools
-import operator
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -21,7 +19,6 @@ from khabar.gazetteer import Lexicon, words_of
 from khabar.text import sentence_ends
 
 Readings = tuple[tuple[int, str], ...]  # (stem offset, lookup form) of a word
-_ALSO = operator.attrgetter("also")
 PRESENT_PREFIXES = ("ي", "ت", "ن", "ا")
 ENCLITICS = ("هما", "هم", "هن", "ها", "كم", "نا", "ه")
 ACTORS = ("PER", "ORG", "GPE")
@@ -144,25 +141,27 @@ class EventFinder:
         """A word's trigger readings and flags (what an entity finder keeps for us)."""
         return self.lookups(word), self._flags(word)
 
-    def words(self, t: Tokens) -> tuple[Sequence[Readings], Sequence[int]]:
+    def words(self, t: Tokens) -> tuple[list[Readings], list[int]]:
         """Each word's trigger readings and flags, cached per word (bounded): most words
-        come back often and most are no trigger. (``map`` keeps the loop over words in C.)"""
-        # an entity finder made with ``also=self.word`` has looked them up already
-        words: list[Any] = list(map(_ALSO, t.infos) if t.infos is not None else map(self._words.get, t.texts))
-        if None in words:
-            k = -1
-            while (k := _index(words, None, k + 1)) != -1:
-                word = t.texts[k]
-                words[k] = self._words.get(word) or self.word(word)
-                if len(self._words) < 100_000:  # bounded: most words come back, not all
-                    self._words[word] = words[k]
-        if not words:
-            return [], []
-        readings, flags = zip(*words, strict=True)  # no None is left
-        return readings, flags
+        come back often and most are no trigger."""
+        if t.infos is not None:  # an entity finder made with ``also=self.word`` looked them up
+            found: list[tuple[Readings, int]] = [
+                info.also or self._cached(word) for info, word in zip(t.infos, t.texts, strict=True)
+            ]
+        else:
+            found = [self._cached(word) for word in t.texts]
+        return [w[0] for w in found], [w[1] for w in found]
+
+    def _cached(self, word: str) -> tuple[Readings, int]:
+        found = self._words.get(word)
+        if found is None:
+            found = self.word(word)
+            if len(self._words) < 100_000:  # bounded: most words come back, not all
+                self._words[word] = found
+        return found
 
     def triggers(
-        self, t: Tokens, entities: list[Candidate], readings: Sequence[Readings]
+        self, t: Tokens, entities: list[Candidate], readings: list[Readings]
     ) -> list[tuple[int, int, int, Trigger]]:
         """(first word, end word, start offset, trigger): longest first, not inside entities."""
         entity_starts = [c.start for c in entities]
@@ -345,12 +344,12 @@ class _Entity:
 
     __slots__ = ("_marker", "candidate", "durations", "first", "last", "t")
 
-    def __init__(self, c: Candidate, t: Tokens, starts: list[int], durations: frozenset[str]) -> None:
+    def __init__(self, c: Candidate, t: Tokens, first: int, last: int, durations: frozenset[str]) -> None:
         self.candidate = c
         self.t = t
         self.durations = durations
-        self.first = bisect.bisect_right(starts, c.start) - 1
-        self.last = bisect.bisect_left(starts, c.end) - 1
+        self.first = first  # the words it starts and ends in
+        self.last = last
         self._marker: str | None = None
 
     @property
@@ -411,7 +410,7 @@ class _Doc:
     """Per-text tables the argument rules read: entities by word, word flags, stops."""
 
     def __init__(
-        self, t: Tokens, entities: list[Candidate], flags: Sequence[int], durations: frozenset[str]
+        self, t: Tokens, entities: list[Candidate], flags: list[int], durations: frozenset[str]
     ) -> None:
         starts = t.starts
         self.t = t
@@ -420,10 +419,17 @@ class _Doc:
         #: the entity whose first (last) word is word k, or None
         self.first: list[_Entity | None] = [None] * self.n
         self.last: list[_Entity | None] = [None] * self.n
+        # entities are sorted and apart: one walk over the words finds where each starts and ends
+        k = 0
         for c in entities:
-            e = _Entity(c, t, starts, durations)
-            self.first[e.first] = e
-            self.last[e.last] = e
+            while k + 1 < self.n and starts[k + 1] <= c.start:
+                k += 1
+            last = k
+            while last + 1 < self.n and starts[last + 1] < c.end:
+                last += 1
+            e = _Entity(c, t, k, last, durations)
+            self.first[k] = e
+            self.last[last] = e
         #: a comma (colon) after word k, and before word k + 1
         self.comma = self._after(t, "،")
         self.colon = self._after(t, ":")
@@ -544,11 +550,3 @@ class _Context:
                     return first.candidate, nxt.candidate
                 return None
         return None
-
-
-def _index(items: list[Any], value: object, start: int) -> int:
-    """The first position of ``value`` in ``items`` from ``start`` on, or -1 (a C-speed search)."""
-    try:
-        return items.index(value, start)
-    except ValueError:
-        return -1
