@@ -6,6 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from khabar.text import (
+    _SENTENCE_END,
     _TABLE,
     Analysis,
     _one_to_one,
@@ -132,6 +133,12 @@ def test_sentence_ends_tell_the_sentences_apart(text: str) -> None:
     assert gaps == sorted(set(gaps))  # one sentence between two ends, never two
     for a, b in sentences(text):
         assert not any(a < e < b for e in ends)
+
+
+@given(st.text(alphabet="ab .!?؟…\n»\"”'’)] ", max_size=40) | arabic)
+def test_sentence_ends_are_where_the_regex_finds_them(text: str) -> None:
+    """The fast path (str.find, then a match) finds what a scan of the whole text finds."""
+    assert sentence_ends(text) == [m.end() for m in _SENTENCE_END.finditer(text)] + [len(text)]
 
 
 @given(

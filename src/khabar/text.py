@@ -75,7 +75,8 @@ def canonical_offsets(raw: str) -> tuple[str, list[int]] | None:
 _CLOSERS = "»\"”'’)]"
 # «[.!?؟…]+[closers]*(?=\s|$)|\n», written to start with one character class: the regex
 # engine then skips to candidates in C, four times faster on news text.
-_SENTENCE_END = re.compile(rf"[.!?؟…\n](?:(?<=\n)|[.!?؟…]*[{re.escape(_CLOSERS)}]*(?=\s|$))")
+_END_MARKS = ".!?؟…\n"
+_SENTENCE_END = re.compile(rf"[{_END_MARKS}](?:(?<=\n)|[.!?؟…]*[{re.escape(_CLOSERS)}]*(?=\s|$))")
 # Combining marks that belong to the word before them (tashkeel, Quranic marks, dagger alef).
 _MARKS = "\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06dc\u06df-\u06e8\u06ea-\u06ed"
 _TOKEN = re.compile(rf"\d+(?:[.,٫٬]\d+)+|[\w{_MARKS}\u200c\u200d]+|\S")
@@ -107,7 +108,19 @@ def sentences(text: str) -> list[tuple[int, int]]:
 def sentence_ends(text: str) -> list[int]:
     """Where the sentences of :func:`sentences` end, white space after them included, and
     ``len(text)`` last: enough to tell which sentence a word is in, for less work."""
-    ends = [m.end() for m in _SENTENCE_END.finditer(text)]
+    # the same ends as _SENTENCE_END.finditer, twice as fast: a match starts with one of a
+    # few rare characters, which str.find reaches at C speed; the regex is tried only there
+    candidates = []
+    for mark in _END_MARKS:
+        at = text.find(mark)
+        while at != -1:
+            candidates.append(at)
+            at = text.find(mark, at + 1)
+    candidates.sort()
+    ends: list[int] = []
+    for at in candidates:
+        if (not ends or at >= ends[-1]) and (match := _SENTENCE_END.match(text, at)) is not None:
+            ends.append(match.end())
     ends.append(len(text))
     return ends
 
