@@ -265,7 +265,15 @@ def train(
     return Model(folder, meta)
 
 
-def predict(
+def predict(doc: Document, featurizer: Featurizer, tagger: pycrfsuite.Tagger) -> tuple[list[Span], float]:
+    """Entity spans of a document (proclitics snapped off) and one minus the mean
+    probability the model gives its own tags."""
+    found, doubt = _predicted(doc, featurizer, tagger)
+    text = doc.text
+    return [Span(a, b, label, text[a:b], round(score, 3), "crf") for a, b, label, score in found], doubt
+
+
+def _predicted(
     doc: Document,
     featurizer: Featurizer,
     tagger: pycrfsuite.Tagger,
@@ -273,9 +281,9 @@ def predict(
     analysis: Analysis | None = None,
     rules: list[Candidate] | None = None,
     uncertainty: bool = True,
-) -> tuple[list[Span], float]:
-    """Entity spans of a document (proclitics snapped off) and, with ``uncertainty``, one
-    minus the mean probability the model gives its own tags (else 0)."""
+) -> tuple[list[tuple[int, int, str, float]], float]:
+    """(start, end, label, mean marginal) of each predicted span, and the doubt of
+    :func:`predict` (0 without ``uncertainty``)."""
     runs: list[tuple[int, int, str, list[float]]] = []
     confidence: list[float] = []
     for sentence in featurizer.sentences(doc, analysis, rules):
@@ -294,16 +302,13 @@ def predict(
                 runs[-1] = (last[0], b, last[2], last[3])
             elif tag != "O":
                 runs.append((a, b, tag[2:], [marginals[k]]))
-    spans = []
+    found = []
     for a, b, label, scores in runs:
         edges = featurizer.snap(doc.text, a, b)
         if edges is not None:
-            start, end = edges
-            spans.append(
-                Span(start, end, label, doc.text[start:end], round(sum(scores) / len(scores), 3), "crf")
-            )
+            found.append((edges[0], edges[1], label, sum(scores) / len(scores)))
     doubt = 1 - sum(confidence) / len(confidence) if confidence else 0.0
-    return spans, doubt
+    return found, doubt
 
 
 class Combined:
@@ -323,12 +328,13 @@ class Combined:
         return float(self.precision.get(source, {}).get(label, self.DEFAULT_PRECISION[source]))
 
     def merge(self, doc: Document, analysis: Analysis, rules: list[Candidate]) -> list[Candidate]:
-        predicted, _ = predict(
+        # (start, end, label, score) tuples: spans made here would only be taken apart again
+        predicted, _ = _predicted(
             doc, self.featurizer, self.tagger, analysis=analysis, rules=rules, uncertainty=False
         )
         ours = [
-            Candidate(analysis.to_norm(s.start), analysis.to_norm(s.end), s.label, s.score or 0.0, "crf")
-            for s in predicted
+            Candidate(analysis.to_norm(a), analysis.to_norm(b), label, score, "crf")
+            for a, b, label, score in predicted
         ]
         ours = [c for c in ours if c.start < c.end]
         if not ours:
