@@ -78,7 +78,6 @@ class WordInfo:
 
 
 _TITLE = operator.attrgetter("title")
-_STRIP_BLANKS = operator.methodcaller("strip", " \t")
 
 
 # A named tuple, not a dataclass: made for every name of every text, and tuples are cheap.
@@ -125,9 +124,8 @@ class Tokens:
         self.spans = list(zip(self.starts, offsets[2::2], strict=False))
         #: gaps[k]: what separates word k from word k+1 ("" after the last word)
         self.gaps = [*parts[2:-1:2], ""] if self.texts else []
-        #: joined[k]: word k and word k+1 are separated by spaces only (one name may go on);
-        #: map() keeps the loop over words in C (this runs for every text)
-        self.joined = list(map(operator.not_, map(_STRIP_BLANKS, self.gaps)))
+        #: joined[k]: word k and word k+1 are separated by spaces only (one name may go on)
+        self.joined = [not gap.strip(" \t") for gap in self.gaps]
         if self.joined:
             self.joined[-1] = False
         #: each word's info, once an entity finder has looked them up
