@@ -3,8 +3,11 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from khabar.model import Argument, Document, Event, Layer, Provenance, Span
-from khabar.store import Store, shard_of
+from khabar.store import Store, dumps, layer_record, shard_of
 
 
 def layer_for(doc: Document, name: str = "pre") -> Layer:
@@ -96,3 +99,15 @@ def test_the_temporary_files_of_a_killed_write_are_removed(tmp_path: Path) -> No
         orphan.write_text("half a li")
     assert store.remove_orphans() == 2
     assert not any(o.exists() for o in orphans) and store.document("d1") == doc
+
+
+@given(st.lists(st.integers(0, 1000), min_size=1, max_size=20))
+def test_drafts_are_written_as_dumps_writes_them(scores: list[int]) -> None:
+    """Drafts go through orjson (faster); their lines are the ones json would write, for
+    every score a pre-annotator keeps (three decimals) and any text."""
+    doc = Document("d1", '«روسيا» تهدد\tأوكرانيا \\ "x" \x01 \u2028 😀')
+    spans = tuple(
+        Span(0, 7, "GPE", doc.text[0:7], score=round(k / 1000, 3), rule=f"rule:{k}") for k in scores
+    )
+    layer = dataclasses.replace(layer_for(doc), entities=spans)
+    assert Store.drafts_text([layer]) == dumps(layer_record(layer)) + "\n"

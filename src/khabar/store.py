@@ -20,6 +20,8 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from khabar.errors import ProjectError
 from khabar.model import Argument, Document, Event, Layer, Provenance, Span
 
@@ -350,7 +352,10 @@ class Store:
     def drafts_text(drafts: Iterable[Layer]) -> str:
         """The content of a shard's drafts file holding ``drafts``."""
         records = sorted((layer_record(layer) for layer in drafts), key=lambda r: (r["doc_id"], r["name"]))
-        return "".join(dumps(r) + "\n" for r in records)
+        # Drafts are many and made by the machine: orjson writes them four times as fast as
+        # json, and the same line as dumps() for what drafts hold (strings, integers and
+        # scores of three decimals; the two differ on some floats, such as 1e-05).
+        return "".join(orjson.dumps(r).decode() + "\n" for r in records)
 
     def write_drafts_text(self, shard: str, text: str) -> None:
         """Replace a shard's drafts file (drafts can be made again: not forced to disk)."""
