@@ -192,3 +192,37 @@ def test_events_are_the_same_without_the_shared_word_lookup(seed_record: Record)
     bare = Tokens(tokens.norm)
     assert finder.find(bare) == entities and all(info.also is None for info in bare.infos or [])
     assert alone.find(bare, entities) == with_shared and len(with_shared) > 10
+
+
+@functools.cache
+def unfiltered_finder() -> EventFinder:
+    """An event finder of its own, whose ``openings`` a test may set."""
+    return EventFinder(load_triggers(), load_lexicon())
+
+
+@functools.cache
+def listed_forms() -> list[str]:
+    finder = unfiltered_finder()
+    return sorted({*finder.forms, *finder.longest})
+
+
+@given(
+    st.sampled_from(["", "و", "ف", "ب", "ل", "ك", "وب", "فل", "ما", "س", "وس"]),
+    st.integers(0, 10_000),
+    st.sampled_from(["", "ه", "ها", "هم", "هما", "نا", "كم"]),
+    st.text(alphabet="ابتسلمنيوهكف", max_size=6),
+)
+@settings(max_examples=300)
+def test_trigger_lookups_ruled_out_by_their_opening_letters_are_no_trigger(
+    prefix: str, pick: int, suffix: str, noise: str
+) -> None:
+    """Skipping forms whose first two letters begin no listed form changes no reading."""
+    finder = annotator().events
+    assert finder is not None
+    forms = listed_forms()
+    for word in (prefix + forms[pick % len(forms)] + suffix, prefix + noise + suffix, noise):
+        if not word:
+            continue
+        unfiltered = unfiltered_finder()
+        unfiltered.openings = frozenset(word[k : k + 2] for k in range(len(word)))  # nothing ruled out
+        assert finder.lookups(word) == unfiltered.lookups(word), word

@@ -95,6 +95,8 @@ class EventFinder:
                 heads = {parts[0]} | phrase_verbs.get(parts[0], set())
                 for head in heads:
                     self._add_phrase((head, *parts[1:]), verbal if head != parts[0] else nominal)
+        #: how listed forms begin (two letters): most words can be ruled out by that alone
+        self.openings = frozenset(form[:2] for form in (*self.forms, *self.longest))
         self.irrealis = lexicon["irrealis"] | {c + w for c in "وف" for w in lexicon["irrealis"]}
         self.irrealis_longest = max((len(p.split()) for p in self.irrealis), default=1)
         self.irrealis_firsts = frozenset(p.split()[0] for p in self.irrealis)
@@ -118,6 +120,8 @@ class EventFinder:
         if word.startswith("ما") and len(word) > 4:  # «مارفضته»: ما glued by a typo
             readings.append((2, word[2:]))
         for cut, form in readings:
+            if form[:2] not in self.openings and not (form[:1] == "س" and form[1:3] in self.openings):
+                continue  # every variant below begins as the form does (or, without س, as the rest)
             variants = [form]
             if form.startswith("س") and form[1:2] in PRESENT_PREFIXES and len(form) > 3:
                 variants.append(form[1:])  # سنرد، سيردون
