@@ -10,7 +10,6 @@ an argument is left out rather than guessed.
 from __future__ import annotations
 
 import bisect
-import itertools
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -148,13 +147,14 @@ class EventFinder:
     def words(self, t: Tokens) -> tuple[list[Readings], list[int]]:
         """Each word's trigger readings and flags, cached per word (bounded): most words
         come back often and most are no trigger."""
-        if t.infos is not None:  # an entity finder made with ``also=self.word`` looked them up
-            found: list[tuple[Readings, int]] = [
-                info.also or self._cached(word) for info, word in zip(t.infos, t.texts, strict=True)
-            ]
-        else:
-            found = [self._cached(word) for word in t.texts]
-        return [w[0] for w in found], [w[1] for w in found]
+        readings: list[Readings] = []
+        flags: list[int] = []
+        infos = t.infos  # an entity finder made with ``also=self.word`` has looked them up
+        for k, word in enumerate(t.texts):
+            found: tuple[Readings, int] = (infos[k].also if infos is not None else None) or self._cached(word)
+            readings.append(found[0])
+            flags.append(found[1])
+        return readings, flags
 
     def _cached(self, word: str) -> tuple[Readings, int]:
         found = self._words.get(word)
@@ -171,11 +171,11 @@ class EventFinder:
         entity_starts = [c.start for c in entities]
         found = []
         free = 0  # the first word not inside a trigger found already
-        for i in itertools.compress(itertools.count(), readings):  # words with a reading
-            if i < free:
+        for i, options in enumerate(readings):
+            if not options or i < free:
                 continue
             match = None
-            for cut, form in readings[i]:
+            for cut, form in options:
                 for n in range(min(self.longest.get(form, 1), len(t.spans) - i), 1, -1):
                     trigger = self.phrases.get((form, *t.texts[i + 1 : i + n]))
                     if trigger and t.adjacent(i, n):
