@@ -207,16 +207,28 @@ class EventFinder:
             return []
         doc = _Doc(t, entities, flags, self.time_units)
         bounds = sentence_ends(norm)  # the last one is len(norm)
-        spans = t.spans
+        spans, starts = t.spans, t.starts
         events: list[EventCandidate] = []
         previous = None
+        # Triggers come in text order, and so do their sentences and contexts: each of these
+        # indices only moves forward, one walk over the text for all triggers.
+        after_start = after_end = 0  # the first sentence end at or after the trigger's start (end)
+        first_word = end_word = 0  # the first word starting at or after the context's low (high)
         for k, (i, j, start, trigger) in enumerate(found):
             end = spans[j - 1][1]
-            sentence_end = bounds[bisect.bisect_left(bounds, end)]
-            sentence_start = bounds[bisect.bisect_left(bounds, start) - 1] if start > bounds[0] else 0
+            while bounds[after_start] < start:
+                after_start += 1
+            while bounds[after_end] < end:
+                after_end += 1
+            sentence_start = bounds[after_start - 1] if after_start > 0 else 0
             limit_next = found[k + 1][2] if k + 1 < len(found) else len(norm)
             limit_prev = spans[previous[1] - 1][1] if previous is not None else 0
-            context = _Context(doc, max(sentence_start, limit_prev), min(sentence_end, limit_next))
+            low, high = max(sentence_start, limit_prev), min(bounds[after_end], limit_next)
+            while first_word < len(starts) and starts[first_word] < low:
+                first_word += 1
+            while end_word < len(starts) and starts[end_word] < high:
+                end_word += 1
+            context = _Context(doc, low, high, first_word, end_word)
             realis, threatened = self._realis(t, i, trigger, previous, context)
             previous = found[k]
             inherited: tuple[Candidate | None, Candidate | None] = (None, None)
@@ -441,9 +453,12 @@ class _Doc:
 
     def _after(self, t: Tokens, mark: str) -> list[bool]:
         found = [False] * self.n
+        starts = t.starts
+        k = -1  # the word before the mark (marks are no word): the marks come in order
         at = t.norm.find(mark)
         while at != -1:
-            k = bisect.bisect_right(t.starts, at) - 1  # the word before it (marks are no word)
+            while k + 1 < self.n and starts[k + 1] <= at:
+                k += 1
             if 0 <= k < self.n - 1:
                 found[k] = True
             at = t.norm.find(mark, at + 1)
@@ -455,12 +470,11 @@ class _Context:
 
     __slots__ = ("doc", "end_word", "first_word", "high", "low")
 
-    def __init__(self, doc: _Doc, low: int, high: int) -> None:
+    def __init__(self, doc: _Doc, low: int, high: int, first_word: int, end_word: int) -> None:
         self.doc, self.low, self.high = doc, low, high
         # the words that start inside: ``low`` never falls inside a word (it is a sentence
         # boundary or the end of a trigger), ``high`` may (a trigger after its proclitic)
-        self.first_word = bisect.bisect_left(doc.t.starts, low)
-        self.end_word = bisect.bisect_left(doc.t.starts, high)
+        self.first_word, self.end_word = first_word, end_word
 
     def inside(self, e: _Entity) -> bool:
         return self.low <= e.candidate.start and e.candidate.end <= self.high
