@@ -295,12 +295,14 @@ def _predicted(
         ]
         confidence += marginals
         for k, tag in enumerate(tags):
+            if tag == "O":  # most tokens
+                continue
             a, b = sentence.spans[k]
             last = runs[-1] if runs else None
-            if k and last and tag[2:] == last[2] and tag[0] == "I" and last[1] == sentence.spans[k - 1][1]:
+            if tag[0] == "I" and k and last and tag[2:] == last[2] and last[1] == sentence.spans[k - 1][1]:
                 last[3].append(marginals[k])
                 runs[-1] = (last[0], b, last[2], last[3])
-            elif tag != "O":
+            else:
                 runs.append((a, b, tag[2:], [marginals[k]]))
     found = []
     for a, b, label, scores in runs:
@@ -328,12 +330,13 @@ class Combined:
         return float(self.precision.get(source, {}).get(label, self.DEFAULT_PRECISION[source]))
 
     def merge(self, doc: Document, analysis: Analysis, rules: list[Candidate]) -> list[Candidate]:
-        # (start, end, label, score) tuples: spans made here would only be taken apart again
+        # (start, end, label, score) tuples: spans made here would only be taken apart again;
+        # scores rounded here, as layers keep them (few distinct values, which run() caches)
         predicted, _ = _predicted(
             doc, self.featurizer, self.tagger, analysis=analysis, rules=rules, uncertainty=False
         )
         ours = [
-            Candidate(analysis.to_norm(a), analysis.to_norm(b), label, score, "crf")
+            Candidate(analysis.to_norm(a), analysis.to_norm(b), label, round(score, 3), "crf")
             for a, b, label, score in predicted
         ]
         ours = [c for c in ours if c.start < c.end]
