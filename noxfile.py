@@ -17,6 +17,7 @@ OFFLINE = {"HF_DATASETS_OFFLINE": "1", "HF_HUB_OFFLINE": "1", "HF_HUB_DISABLE_TE
 #: the build hook that compiles pre-annotation's hot modules with mypyc (pyproject.toml)
 MYPYC = PYPROJECT["tool"]["hatch"]["build"]["targets"]["wheel"]["hooks"]["mypyc"]
 COMPILE = {"HATCH_BUILD_HOOK_ENABLE_MYPYC": "true"}
+DEPENDENCIES = PYPROJECT["project"]["dependencies"]  # installed apart: khabar itself is built once
 WHEEL_SOURCES = ("pyproject.toml", "README.md", "src", "schemas")  # what a wheel is built from
 
 
@@ -69,7 +70,7 @@ sys.exit(f"not compiled: {', '.join(pure)}" if pure else None)
 @nox.session
 def compiled(session: nox.Session) -> None:
     """Run the fast test suite against the mypyc-compiled build (needs a C compiler)."""
-    session.install(".", *nox.project.dependency_groups(PYPROJECT, "test"))
+    session.install(*DEPENDENCIES, *nox.project.dependency_groups(PYPROJECT, "test"))
     install_compiled(session)
     session.run("pytest", "-m", "not integration", *session.posargs, env=OFFLINE)
 
@@ -111,7 +112,7 @@ def benchmarks(session: nox.Session) -> None:
 
     It measures the compiled build (see `compiled`), the one to ship; the scripts say which
     build they ran, and run as they are in any environment with khabar installed."""
-    session.install(".[cluster]")
+    session.install(*DEPENDENCIES, *PYPROJECT["project"]["optional-dependencies"]["cluster"])
     install_compiled(session)
     chosen = session.posargs or list(BENCHMARKS)
     for name in chosen:

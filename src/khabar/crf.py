@@ -27,7 +27,7 @@ import pycrfsuite
 from khabar import __version__
 from khabar.entities import Candidate, EntityFinder, Tokens, proclitic_analyses
 from khabar.errors import KhabarError
-from khabar.model import Document, Layer, Span
+from khabar.model import Document, Layer, Span, kept_score
 from khabar.snap import snap_span
 from khabar.store import atomic_write
 from khabar.text import SPAN_EDGE, Analysis, normalize, sentences, tokens
@@ -270,7 +270,7 @@ def predict(doc: Document, featurizer: Featurizer, tagger: pycrfsuite.Tagger) ->
     probability the model gives its own tags."""
     found, doubt = _predicted(doc, featurizer, tagger)
     text = doc.text
-    return [Span(a, b, label, text[a:b], round(score, 3), "crf") for a, b, label, score in found], doubt
+    return [Span(a, b, label, text[a:b], kept_score(score), "crf") for a, b, label, score in found], doubt
 
 
 def _predicted(
@@ -330,13 +330,12 @@ class Combined:
         return float(self.precision.get(source, {}).get(label, self.DEFAULT_PRECISION[source]))
 
     def merge(self, doc: Document, analysis: Analysis, rules: list[Candidate]) -> list[Candidate]:
-        # (start, end, label, score) tuples: spans made here would only be taken apart again;
-        # scores rounded here, as layers keep them (few distinct values, which run() caches)
+        # (start, end, label, score) tuples: spans made here would only be taken apart again
         predicted, _ = _predicted(
             doc, self.featurizer, self.tagger, analysis=analysis, rules=rules, uncertainty=False
         )
         ours = [
-            Candidate(analysis.to_norm(a), analysis.to_norm(b), label, round(score, 3), "crf")
+            Candidate(analysis.to_norm(a), analysis.to_norm(b), label, kept_score(score), "crf")
             for a, b, label, score in predicted
         ]
         ours = [c for c in ours if c.start < c.end]

@@ -80,7 +80,6 @@ class WordInfo:
 _TITLE = operator.attrgetter("title")
 
 
-# A named tuple, not a dataclass: made for every name of every text, and tuples are cheap.
 class Candidate:
     """A possible entity in analysis-view offsets.
 

@@ -7,6 +7,7 @@ scheme or other records live in ``khabar.validate``.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 from dataclasses import dataclass
@@ -35,6 +36,14 @@ class Document:
     @property
     def sha256(self) -> str:
         return text_sha256(self.text)
+
+
+@functools.lru_cache(maxsize=4096)
+def kept_score(score: float) -> float:
+    """A pre-annotator's score as layers keep it, to three decimals. Cached: rules and
+    lists give few distinct scores, and ``round`` to decimals is slow (it goes through a
+    string)."""
+    return round(score, 3)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,6 @@ either changed.
 from __future__ import annotations
 
 import dataclasses
-import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from khabar import __version__, gazetteer
 from khabar.crf import Combined, Featurizer, Model
 from khabar.entities import EntityFinder, Tokens
 from khabar.events import EventFinder
-from khabar.model import Argument, Document, Event, Layer, Provenance, Span, created_now
+from khabar.model import Argument, Document, Event, Layer, Provenance, Span, created_now, kept_score
 from khabar.text import Analysis
 
 PRODUCER = "khabar-rules"
@@ -59,13 +58,6 @@ class Annotator:
         return dataclasses.replace(self, model=combined, version=f"{self.version}+{model.meta['id']}")
 
 
-@functools.lru_cache(maxsize=4096)
-def _rounded(score: float) -> float:
-    """A score as layers keep it, to three decimals. Cached: rules and lists give few
-    distinct scores, and ``round`` to decimals is slow (it goes through a string)."""
-    return round(score, 3)
-
-
 def run(doc: Document, annotator: Annotator, *, created: str | None = None) -> Layer:
     """The pre-annotation layer of one document."""
     analysis = Analysis.of(doc.text)
@@ -80,7 +72,7 @@ def run(doc: Document, annotator: Annotator, *, created: str | None = None) -> L
     def span(start: int, end: int, label: str, score: float, rule: str) -> Span:
         if moved:
             start, end = analysis.start(start), analysis.end(end)
-        return Span(start, end, label, text[start:end], _rounded(score), rule)
+        return Span(start, end, label, text[start:end], kept_score(score), rule)
 
     entities = [span(c.start, c.end, c.label, c.score, c.rule) for c in candidates]
     events = []

@@ -90,10 +90,9 @@ def sentences(text: str) -> list[tuple[int, int]]:
     """
     spans = []
     start = 0
-    for match in _SENTENCE_END.finditer(text):
-        spans.append((start, match.end()))
-        start = match.end()
-    spans.append((start, len(text)))
+    for end in sentence_ends(text):  # the last is len(text)
+        spans.append((start, end))
+        start = end
     out = []
     for a, b in spans:
         while a < b and text[a].isspace():
@@ -106,8 +105,8 @@ def sentences(text: str) -> list[tuple[int, int]]:
 
 
 def sentence_ends(text: str) -> list[int]:
-    """Where the sentences of :func:`sentences` end, white space after them included, and
-    ``len(text)`` last: enough to tell which sentence a word is in, for less work."""
+    """Where sentences end, white space after them included, and ``len(text)`` last
+    (:func:`sentences` trims them; telling which sentence a word is in needs no more)."""
     # the same ends as _SENTENCE_END.finditer, twice as fast: a match starts with one of a
     # few rare characters, which str.find reaches at C speed; the regex is tried only there
     candidates = []
