@@ -207,6 +207,27 @@ def test_uncertainty_is_higher_on_unfamiliar_text(trained: tuple[Project, crf.Mo
     assert crf.predict(strange, featurizer, tagger)[1] > crf.predict(familiar, featurizer, tagger)[1]
 
 
+def test_tagging_with_only_the_known_features_changes_nothing(trained: tuple[Project, crf.Model]) -> None:
+    made, model = trained
+    finder = load_annotator(made).entities
+    full, lean, tagger = crf.Featurizer(finder), model.featurizer(finder), model.tagger()
+    known = model.attributes()
+    docs = [doc for doc, _ in made.store().items()][:20]
+    docs.append(Document("s", "قال الرئيس فلاديمير بوتين في موسكو إن «الناتو» يهدد روسيا، وردت واشنطن."))
+    kept = made_in_all = 0
+    for doc in docs:
+        for lean_sentence, full_sentence in zip(lean.sentences(doc), full.sentences(doc), strict=True):
+            for lean_features, full_features in zip(
+                lean_sentence.features, full_sentence.features, strict=True
+            ):
+                # the same features in the same order (crfsuite adds weights in that order)
+                assert lean_features == [f for f in full_features if f in known]
+                kept += len(lean_features)
+                made_in_all += len(full_features)
+        assert crf.predict(doc, lean, tagger) == crf.predict(doc, full, tagger)
+    assert 0 < kept < made_in_all
+
+
 def test_ignore_proclitics_scores_anercorp_style_spans() -> None:
     doc = Document("d", "انضمام لأوكرانيا")
     gold = Layer("d", "gold", "gold", doc.sha256, Provenance("g"), (Span(7, 16, "GPE", "لأوكرانيا"),))

@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 from pathlib import Path
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from khabar.model import Argument, Document, Event, Layer, Provenance, Span
+from khabar.model import Argument, Document, Event, Layer, Provenance, Span, kept_score
 from khabar.store import Store, dumps, layer_record, shard_of
 
 
@@ -111,3 +112,22 @@ def test_drafts_are_written_as_dumps_writes_them(scores: list[int]) -> None:
     )
     layer = dataclasses.replace(layer_for(doc), entities=spans)
     assert Store.drafts_text([layer]) == dumps(layer_record(layer)) + "\n"
+
+
+# near halves of a thousandth, where score * 1000 may round the other way than the score
+_NEAR_HALVES = st.integers(-(10**6), 10**6).flatmap(
+    lambda k: st.sampled_from(
+        [(k + 0.5) / 1000, math.nextafter((k + 0.5) / 1000, 0), math.nextafter((k + 0.5) / 1000, 1)]
+    )
+)
+
+
+@given(
+    st.floats(0, 1)
+    | st.floats(allow_nan=False)
+    | _NEAR_HALVES
+    | st.sampled_from([-0.0001, -0.0, 0.0005, 1e12])
+)
+def test_kept_scores_are_the_floats_round_gives(score: float) -> None:
+    kept = kept_score(score)
+    assert kept == round(score, 3) and repr(kept) == repr(round(score, 3))

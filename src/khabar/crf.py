@@ -11,12 +11,11 @@ and the same of its neighbours. A predicted span leaves clear proclitics outside
 from __future__ import annotations
 
 import bisect
-import functools
 import hashlib
 import json
 import tempfile
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Set
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,6 +34,13 @@ from khabar.text import SPAN_EDGE, Analysis, normalize, sentences, tokens
 PARAMS = {"c1": 0.05, "c2": 0.05, "max_iterations": 150, "feature.possible_transitions": True}
 
 
+# features of a token made for its neighbours: (as the left one, as the right one) for the
+# rules' tag; (word as the left one, word as the right one, title mark as the left one, as
+# the right one) for a form; an empty tuple where the model has no such feature
+_Neighbour = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...]]
+_RuleTag = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]
+
+
 @dataclass(frozen=True, slots=True)
 class Sentence:
     """A sentence's tokens (canonical offsets) and their features."""
@@ -46,13 +52,23 @@ class Sentence:
 class Featurizer:
     """Turns documents into CRF sentences, with the rules' predictions as features."""
 
-    def __init__(self, finder: EntityFinder) -> None:
+    def __init__(self, finder: EntityFinder, known: Set[str] | None = None) -> None:
+        """``known``: the attributes a trained model has weights for. Tagging, crfsuite
+        skips every other feature, so they are left out before they are handed over (on
+        news, half of them: rare words and their neighbours); training needs them all."""
         self.finder = finder
         self.titles = finder.titles
+        self.known = known
         self._forms: dict[str, str] = {}
         self._own: dict[str, list[str]] = {}
-        self._around: dict[str, tuple[str, str, str | None, str | None]] = {}
+        self._around: dict[str, _Neighbour] = {}
+        self._rules: dict[str, _RuleTag] = {}
         self._snapped: dict[str, tuple[int, int] | None] = {}
+        self._bos, self._eos = self._kept("BOS"), self._kept("EOS")
+
+    def _kept(self, *features: str | None) -> tuple[str, ...]:
+        known = self.known
+        return tuple(f for f in features if f is not None and (known is None or f in known))
 
     def form(self, token: str) -> str:
         value = self._forms.get(token)
@@ -111,43 +127,62 @@ class Featurizer:
             features.append(f"clitic={w[:cut]}")
         if w in self.titles:
             features.append("title")
+        if self.known is not None:
+            features = list(self._kept(*features))
         if len(self._own) < 200_000:
             self._own[w] = features
         return features
 
-    def _neighbour(self, w: str) -> tuple[str, str, str | None, str | None]:
+    def _neighbour(self, w: str) -> _Neighbour:
         """A token's features as the left and right neighbour of another, made once per form."""
         made = self._around.get(w)
         if made is None:
             title = w in self.titles
-            made = (f"w-1={w}", f"w+1={w}", "title-1" if title else None, "title+1" if title else None)
+            made = (
+                self._kept(f"w-1={w}"),
+                self._kept(f"w+1={w}"),
+                self._kept("title-1" if title else None),
+                self._kept("title+1" if title else None),
+            )
             if len(self._around) < 200_000:
                 self._around[w] = made
+        return made
+
+    def _rule(self, tag: str) -> _RuleTag:
+        """The rules' tag of a token as a feature of itself, of the next token and of the
+        previous one (a few tags: B-/I- of each label, and O)."""
+        made = self._rules.get(tag)
+        if made is None:
+            made = self._rules[tag] = (
+                self._kept(f"rule={tag}"),
+                self._kept(f"rule-1={tag}"),
+                self._kept(f"rule+1={tag}"),
+            )
         return made
 
     def _features(self, forms: list[str], rule_tags: list[str]) -> list[list[str]]:
         """The features of each token of a sentence: its own, its neighbours', the rules' tags."""
         own = [self._intrinsic(w) for w in forms]
         around = [self._neighbour(w) for w in forms]
-        rules = [_rule_features(tag) for tag in rule_tags]
+        rules = [self._rule(tag) for tag in rule_tags]
         last = len(forms) - 1
         out = []
         for i in range(len(forms)):
-            features = [*own[i], rules[i][0]]
+            features = [*own[i], *rules[i][0]]
             if i > 0:
                 word, _, title, _ = around[i - 1]
-                features += (word, rules[i - 1][1])
-                if title:
-                    features.append(title)
+                features += word
+                features += rules[i - 1][1]
+                features += title
             else:
-                features.append("BOS")
+                features += self._bos
             if i < last:
                 _, word, _, title = around[i + 1]
-                features += (word, rules[i + 1][2])
-                if title:
-                    features.append(title)
+                features += word
+                features += rules[i + 1][2]
+                features += title
             else:
-                features.append("EOS")
+                features += self._eos
             out.append(features)
         return out
 
@@ -166,12 +201,6 @@ class Featurizer:
             if len(self._snapped) < 100_000:
                 self._snapped[surface] = relative
         return None if relative is None else (start + relative[0], start + relative[1])
-
-
-@functools.cache  # a few tags (B-/I- of each label, O), made for every token
-def _rule_features(tag: str) -> tuple[str, str, str]:
-    """The rules' tag of a token as a feature of itself, of the next token and of the previous one."""
-    return (f"rule={tag}", f"rule-1={tag}", f"rule+1={tag}")
 
 
 def _snap(text: str, start: int, end: int, known: Callable[[str], bool]) -> tuple[int, int] | None:
@@ -201,6 +230,14 @@ class Model:
         tagger = pycrfsuite.Tagger()
         tagger.open(str(self.path / "model.crfsuite"))
         return tagger
+
+    def attributes(self) -> frozenset[str]:
+        """The features the model has weights for (tagging, crfsuite skips any other)."""
+        return frozenset(self.tagger().info().attributes)
+
+    def featurizer(self, finder: EntityFinder) -> Featurizer:
+        """A featurizer for tagging with this model: it makes only the features the model knows."""
+        return Featurizer(finder, self.attributes())
 
     @classmethod
     def load(cls, path: Path) -> Model:
@@ -320,9 +357,9 @@ class Combined:
 
     DEFAULT_PRECISION: ClassVar[dict[str, float]] = {"rules": 0.9, "crf": 0.8}
 
-    def __init__(self, model: Model, featurizer: Featurizer) -> None:
+    def __init__(self, model: Model, finder: EntityFinder) -> None:
         self.model = model
-        self.featurizer = featurizer
+        self.featurizer = model.featurizer(finder)
         self.tagger = model.tagger()
         self.precision: dict[str, dict[str, float]] = model.meta.get("evaluation", {}).get("precision", {})
 

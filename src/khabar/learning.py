@@ -77,8 +77,7 @@ def predictions(
     """(document, predicted, gold) of rules alone, the model alone and both together."""
     entities_only = dataclasses.replace(annotator, events=None, model=None)
     combined = entities_only.with_model(model)
-    featurizer = crf.Featurizer(annotator.entities)
-    tagger = model.tagger()
+    featurizer, tagger = model.featurizer(annotator.entities), model.tagger()
     results: dict[str, Scored] = {}
     for name in ("rules", "crf", "combined"):
         pairs: Scored = []

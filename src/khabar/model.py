@@ -7,7 +7,6 @@ scheme or other records live in ``khabar.validate``.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import os
 from dataclasses import dataclass
@@ -38,11 +37,19 @@ class Document:
         return text_sha256(self.text)
 
 
-@functools.lru_cache(maxsize=4096)
 def kept_score(score: float) -> float:
-    """A pre-annotator's score as layers keep it, to three decimals. Cached: rules and
-    lists give few distinct scores, and ``round`` to decimals is slow (it goes through a
-    string)."""
+    """A pre-annotator's score as layers keep it: ``round(score, 3)``, the same float.
+
+    ``round`` to decimals goes through a decimal string and is slow, and a model's scores
+    hardly repeat. Thousandths counted on ``score * 1000`` are the same number unless that
+    product lies next to a half (its rounding error could move it across), and a whole
+    number divided by 1000 is the float nearest to that decimal, as ``round`` returns.
+    """
+    scaled = score * 1000
+    if -1e12 < scaled < 1e12:  # neither huge nor inf nor nan
+        thousandths = round(scaled)
+        if thousandths and abs(scaled - thousandths) < 0.49:  # 0 keeps round's sign of zero
+            return thousandths / 1000
     return round(score, 3)
 
 

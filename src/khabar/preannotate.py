@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from khabar import __version__, gazetteer
-from khabar.crf import Combined, Featurizer, Model
+from khabar.crf import Combined, Model
 from khabar.entities import EntityFinder, Tokens
 from khabar.events import EventFinder
 from khabar.model import Argument, Document, Event, Layer, Provenance, Span, created_now, kept_score
@@ -54,7 +54,7 @@ class Annotator:
 
     def with_model(self, model: Model) -> Annotator:
         """This annotator with a trained model beside its rules."""
-        combined = Combined(model, Featurizer(self.entities))
+        combined = Combined(model, self.entities)
         return dataclasses.replace(self, model=combined, version=f"{self.version}+{model.meta['id']}")
 
 
