@@ -21,13 +21,15 @@ from label_studio_sdk import LabelStudio
 from typer.testing import CliRunner
 
 from conftest import Record, entity_region, paragraphs
-from khabar import project, studio
+from khabar import crf, learning, project, studio
 from khabar.cli import app
 from khabar.errors import StudioError
 from khabar.labelstudio import Studio
+from khabar.model import Document
 from khabar.project import Project
 from khabar.review import pull, push, studio_home
-from khabar.workflow import preannotate_corpus, release_corpus
+from khabar.workflow import load_annotator, preannotate_corpus, release_corpus
+from test_learning import generated
 
 pytestmark = pytest.mark.integration
 runner = CliRunner()
@@ -454,3 +456,32 @@ def test_without_a_server_commands_say_how_to_start_one(
         "hint: start one with `khabar studio`, or set LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY",
     ]
     assert os.environ.get("LABEL_STUDIO_API_KEY") is None
+
+
+def test_push_uncertain_first_sends_the_documents_the_model_doubts_most_first(
+    server: tuple[str, str], team_project: Callable[[list[Record]], Project]
+) -> None:
+    familiar = [{"id": f"familiar-{k}", "text": r["text"]} for k, r in enumerate(generated(3, seed=99))]
+    strange = [
+        {
+            "id": "strange-1",
+            "text": "تتناول الورقة البحثية أثر التغير المناخي على زراعة القمح في السهول الشمالية",
+        },
+        {"id": "strange-2", "text": "ارتفعت أسعار العلف والأسمدة في الأسواق المحلية بعد موسم جفاف طويل وقاس"},
+    ]
+    made = team_project(generated(60) + familiar + strange)
+    assert runner.invoke(app, ["train", "-P", str(made.root)]).exit_code == 0
+    result = runner.invoke(
+        app, ["push", "--status", "pre", "--limit", "3", "--uncertain-first", "latest", "-P", str(made.root)]
+    )
+    assert result.exit_code == 0, result.output + result.stderr
+    # Label Studio shows tasks in the order they were made: the three the model doubts
+    # most, most doubtful first (the two unfamiliar texts among them); no gold document
+    model = learning.resolve(made, "latest")
+    featurizer, tagger = crf.Featurizer(load_annotator(made).entities), model.tagger()
+    doubt = {
+        r["id"]: crf.predict(Document(r["id"], r["text"]), featurizer, tagger)[1] for r in familiar + strange
+    }
+    expected = sorted(doubt, key=lambda k: -doubt[k])[:3]
+    assert set(expected[:2]) == {"strange-1", "strange-2"}
+    assert [t.data["doc_id"] for t in sorted(tasks_of(made, server), key=lambda t: t.id)] == expected
