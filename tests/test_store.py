@@ -2,8 +2,10 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import pickle
 from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -131,3 +133,24 @@ _NEAR_HALVES = st.integers(-(10**6), 10**6).flatmap(
 def test_kept_scores_are_the_floats_round_gives(score: float) -> None:
     kept = kept_score(score)
     assert kept == round(score, 3) and repr(kept) == repr(round(score, 3))
+
+
+def test_records_are_frozen_values_checked_when_made() -> None:
+    span = Span(0, 5, "PER", "بوتين", 0.9, "list:people")
+    event = Event(Span(6, 9, "CONSULT", "قال"), "actual", (Argument("Actor", 0, 5),))
+    assert (span.start, span.end, span.label, span.text) == (0, 5, "PER", "بوتين")
+    assert (span.score, span.rule) == (0.9, "list:people")
+    assert (event.trigger.start, event.realis) == (6, "actual")
+    assert (event.arguments[0].role, event.arguments[0].end) == ("Actor", 5)
+    for record in (span, event, event.arguments[0], event.trigger):
+        assert pickle.loads(pickle.dumps(record)) == record  # worker processes get them so
+        assert hash(record) == hash(dataclasses.replace(record))
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            setattr(record, dataclasses.fields(record)[0].name, None)
+    assert Span(start=0, end=5, label="PER", text="بوتين") == Span(0, 5, "PER", "بوتين", None, None)
+    assert dataclasses.replace(span, end=4) == Span(0, 4, "PER", "بوتين", 0.9, "list:people")
+    assert Event(span, "actual").arguments == ()
+    with pytest.raises(ValueError, match="span PER has bad offsets 5:5"):
+        Span(5, 5, "PER", "")
+    with pytest.raises(ValueError, match="bad offsets -1:5"):
+        dataclasses.replace(span, start=-1)

@@ -34,9 +34,10 @@ from khabar.text import SPAN_EDGE, Analysis, normalize, sentences, tokens
 PARAMS = {"c1": 0.05, "c2": 0.05, "max_iterations": 150, "feature.possible_transitions": True}
 
 
-# features of a token made for its neighbours: (as the left one, as the right one) for the
-# rules' tag; (word as the left one, word as the right one, title mark as the left one, as
-# the right one) for a form; an empty tuple where the model has no such feature
+# Features made once and put together per token, each an empty tuple where the model has
+# no such feature. A form's as a neighbour: (word as the left one, word as the right one,
+# title mark as the left one, as the right one). The rules' tag's: (the token's own, as
+# the left neighbour, as the right neighbour).
 _Neighbour = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...]]
 _RuleTag = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]
 
@@ -54,8 +55,9 @@ class Featurizer:
 
     def __init__(self, finder: EntityFinder, known: Set[str] | None = None) -> None:
         """``known``: the attributes a trained model has weights for. Tagging, crfsuite
-        skips every other feature, so they are left out before they are handed over (on
-        news, half of them: rare words and their neighbours); training needs them all."""
+        skips every other feature, so they are left out before they are handed over (rare
+        words and their neighbours: more than half, with the benchmark's model); training
+        needs them all."""
         self.finder = finder
         self.titles = finder.titles
         self.known = known

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime
+from typing import Any
 
 #: Layer kinds, from the least to the most trusted.
 LAYER_KINDS = ("pre", "review", "gold", "adjudicated")
@@ -53,7 +55,7 @@ def kept_score(score: float) -> float:
     return round(score, 3)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Span:
     """An entity mention or an event trigger: ``text`` is ``document.text[start:end]``.
 
@@ -70,16 +72,25 @@ class Span:
     score: float | None = None
     rule: str | None = None
 
-    def __post_init__(self) -> None:
-        if not 0 <= self.start < self.end:
-            raise ValueError(f"span {self.label} has bad offsets {self.start}:{self.end}")
+    def __init__(
+        self, start: int, end: int, label: str, text: str, score: float | None = None, rule: str | None = None
+    ) -> None:
+        if not 0 <= start < end:
+            raise ValueError(f"span {label} has bad offsets {start}:{end}")
+        set_start, set_end, set_label, set_text, set_score, set_rule = _SPAN_FIELDS
+        set_start(self, start)
+        set_end(self, end)
+        set_label(self, label)
+        set_text(self, text)
+        set_score(self, score)
+        set_rule(self, rule)
 
     @property
     def key(self) -> tuple[int, int]:
         return (self.start, self.end)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Argument:
     """A role filled by the entity span with the same offsets."""
 
@@ -87,12 +98,18 @@ class Argument:
     start: int
     end: int
 
+    def __init__(self, role: str, start: int, end: int) -> None:
+        set_role, set_start, set_end = _ARGUMENT_FIELDS
+        set_role(self, role)
+        set_start(self, start)
+        set_end(self, end)
+
     @property
     def key(self) -> tuple[int, int]:
         return (self.start, self.end)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Event:
     """An event: its trigger span is labelled with the event type."""
 
@@ -100,9 +117,28 @@ class Event:
     realis: str
     arguments: tuple[Argument, ...] = ()
 
+    def __init__(self, trigger: Span, realis: str, arguments: tuple[Argument, ...] = ()) -> None:
+        set_trigger, set_realis, set_arguments = _EVENT_FIELDS
+        set_trigger(self, trigger)
+        set_realis(self, realis)
+        set_arguments(self, arguments)
+
     @property
     def type(self) -> str:
         return self.trigger.label
+
+
+def _field_setters(cls: type) -> tuple[Callable[[object, Any], None], ...]:
+    """The slot setters of a frozen record's fields, in order. Spans, events and arguments
+    are made by the hundred thousand, and the ``__init__`` dataclasses writes for a frozen
+    class goes through ``object.__setattr__`` for each field, twice as slow as the slots'
+    own setters."""
+    return tuple(getattr(cls, f.name).__set__ for f in fields(cls))
+
+
+_SPAN_FIELDS = _field_setters(Span)
+_ARGUMENT_FIELDS = _field_setters(Argument)
+_EVENT_FIELDS = _field_setters(Event)
 
 
 @dataclass(frozen=True, slots=True)
