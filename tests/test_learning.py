@@ -210,8 +210,9 @@ def test_uncertainty_is_higher_on_unfamiliar_text(trained: tuple[Project, crf.Mo
 def test_tagging_with_only_the_known_features_changes_nothing(trained: tuple[Project, crf.Model]) -> None:
     made, model = trained
     finder = load_annotator(made).entities
-    full, lean, tagger = crf.Featurizer(finder), model.featurizer(finder), model.tagger()
-    known = model.attributes()
+    full, (lean, tagger) = crf.Featurizer(finder), model.tagging(finder)
+    known = lean.known
+    assert known is not None
     docs = [doc for doc, _ in made.store().items()][:20]
     docs.append(Document("s", "قال الرئيس فلاديمير بوتين في موسكو إن «الناتو» يهدد روسيا، وردت واشنطن."))
     kept = made_in_all = 0

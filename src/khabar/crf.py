@@ -233,13 +233,11 @@ class Model:
         tagger.open(str(self.path / "model.crfsuite"))
         return tagger
 
-    def attributes(self) -> frozenset[str]:
-        """The features the model has weights for (tagging, crfsuite skips any other)."""
-        return frozenset(self.tagger().info().attributes)
-
-    def featurizer(self, finder: EntityFinder) -> Featurizer:
-        """A featurizer for tagging with this model: it makes only the features the model knows."""
-        return Featurizer(finder, self.attributes())
+    def tagging(self, finder: EntityFinder) -> tuple[Featurizer, pycrfsuite.Tagger]:
+        """A tagger of this model, and a featurizer that makes only the features the model
+        has weights for (tagging, crfsuite skips any other)."""
+        tagger = self.tagger()
+        return Featurizer(finder, frozenset(tagger.info().attributes)), tagger
 
     @classmethod
     def load(cls, path: Path) -> Model:
@@ -361,20 +359,20 @@ class Combined:
 
     def __init__(self, model: Model, finder: EntityFinder) -> None:
         self.model = model
-        self.featurizer = model.featurizer(finder)
-        self.tagger = model.tagger()
+        self.featurizer, self.tagger = model.tagging(finder)
         self.precision: dict[str, dict[str, float]] = model.meta.get("evaluation", {}).get("precision", {})
 
     def _precision(self, source: str, label: str) -> float:
         return float(self.precision.get(source, {}).get(label, self.DEFAULT_PRECISION[source]))
 
     def merge(self, doc: Document, analysis: Analysis, rules: list[Candidate]) -> list[Candidate]:
-        # (start, end, label, score) tuples: spans made here would only be taken apart again
+        # (start, end, label, score) tuples: spans made here would only be taken apart again;
+        # scores are rounded with the rules' when the layer's spans are made
         predicted, _ = _predicted(
             doc, self.featurizer, self.tagger, analysis=analysis, rules=rules, uncertainty=False
         )
         ours = [
-            Candidate(analysis.to_norm(a), analysis.to_norm(b), label, kept_score(score), "crf")
+            Candidate(analysis.to_norm(a), analysis.to_norm(b), label, score, "crf")
             for a, b, label, score in predicted
         ]
         ours = [c for c in ours if c.start < c.end]

@@ -77,7 +77,8 @@ def predictions(
     """(document, predicted, gold) of rules alone, the model alone and both together."""
     entities_only = dataclasses.replace(annotator, events=None, model=None)
     combined = entities_only.with_model(model)
-    featurizer, tagger = model.featurizer(annotator.entities), model.tagger()
+    assert combined.model is not None
+    featurizer, tagger = combined.model.featurizer, combined.model.tagger  # the model alone, too
     results: dict[str, Scored] = {}
     for name in ("rules", "crf", "combined"):
         pairs: Scored = []

@@ -104,7 +104,7 @@ def push(
     if uncertain_first is not None:
         annotator = load_annotator(project)
         model = learning.resolve(project, uncertain_first)
-        featurizer, tagger = model.featurizer(annotator.entities), model.tagger()
+        featurizer, tagger = model.tagging(annotator.entities)
         doubt = {doc.id: crf.predict(doc, featurizer, tagger)[1] for doc, _ in chosen}
         chosen.sort(key=lambda item: -doubt[item[0].id])
         chosen = chosen[:limit] if limit is not None else chosen
