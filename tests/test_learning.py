@@ -78,6 +78,33 @@ def test_malformed_iob_is_reported_by_line_repaired_or_refused() -> None:
     assert spaces.record is None and "holds a space" in spaces.issues[0].message
 
 
+def test_a_file_without_blank_lines_has_its_sentences_ended_at_full_stops() -> None:
+    # ANERcorp as distributed: one token a line and no blank line anywhere
+    sentence = "قال\tO\nفلاديمير\tB-PERS\nبوتين\tI-PERS\nإن\tO\nروسيا\tB-LOC\n{}\tO\n"
+    text = "".join(sentence.format(".?؟"[i % 3]) for i in range(5)) + "في\tO\n6.3\tO\n"
+    first, second, third = read(text, sentences_per_document=2)
+    assert first.ended_at_punctuation and third.ended_at_punctuation
+    assert first.record is not None and third.record is not None
+    assert first.record["text"] == "قال فلاديمير بوتين إن روسيا.\nقال فلاديمير بوتين إن روسيا?"
+    assert third.record["text"] == "قال فلاديمير بوتين إن روسيا?\nفي 6.3"  # no cut after «6.3»
+    assert [(e["text"], e["label"]) for e in first.record["entities"]] == [
+        ("فلاديمير بوتين", "PER"),
+        ("روسيا", "GPE"),
+    ] * 2
+    for parsed in (first, second, third):
+        assert parsed.record is not None
+        for e in parsed.record["entities"]:
+            assert parsed.record["text"][e["start"] : e["end"]] == e["text"]
+    # a blank line anywhere between tokens marks sentences: a full stop then ends none
+    (marked,) = read("قال\tO\n.\tO\nروسيا\tB-LOC\n\nفي\tO\n")
+    assert not marked.ended_at_punctuation
+    assert marked.record is not None and marked.record["text"] == "قال. روسيا\nفي"
+    # blank lines around document markers only do not
+    (unmarked,) = read("-DOCSTART-\n\nقال\tO\n.\tO\nروسيا\tB-LOC\n\n")
+    assert unmarked.ended_at_punctuation
+    assert unmarked.record is not None and unmarked.record["text"] == "قال.\nروسيا"
+
+
 def test_ingest_conll_reports_by_file_and_line_and_the_rest_goes_in(
     new_project: Callable[..., Project], tmp_path: Path
 ) -> None:
@@ -237,6 +264,47 @@ def test_ignore_proclitics_scores_anercorp_style_spans() -> None:
     assert evaluate([(doc, predicted, gold)], ignore_proclitics=True).exact["overall"].f1 == 1
 
 
+def test_labels_the_gold_does_not_annotate_can_be_left_out_of_the_scores(
+    new_project: Callable[..., Project], tmp_path: Path
+) -> None:
+    doc = Document("d", "قال بوتين أمس في موسكو")
+    gold = Layer("d", "gold", "gold", doc.sha256, Provenance("g"), (Span(4, 9, "PER", "بوتين"),))
+    predicted = Layer(
+        "d",
+        "pre",
+        "pre",
+        doc.sha256,
+        Provenance("p"),
+        (Span(4, 9, "PER", "بوتين"), Span(10, 13, "DATE", "أمس"), Span(17, 22, "GPE", "موسكو")),
+    )
+    every = evaluate([(doc, predicted, gold)])
+    assert (every.exact["overall"].fp, every.exact["DATE"].fp) == (2, 1)
+    some = evaluate([(doc, predicted, gold)], labels={"PER", "GPE"})
+    assert set(some.exact) == {"PER", "GPE", "overall"}
+    assert (some.exact["overall"].tp, some.exact["overall"].fp) == (1, 1)
+    assert [e.predicted for e in some.errors] == ["GPE «موسكو» 17:22"]
+    # the command line takes them comma-separated and refuses one the scheme lacks
+    made = new_project([{"id": "d", "text": doc.text}])
+    preannotate_corpus(made)
+    gold_file = tmp_path / "gold.jsonl"
+    write_jsonl(
+        gold_file,
+        [
+            {
+                "id": "d",
+                "text": doc.text,
+                "entities": [{"start": 4, "end": 9, "label": "PER", "text": "بوتين"}],
+            }
+        ],
+    )
+    args = ["evaluate", "--gold", str(gold_file), "-P", str(made.root)]
+    result = runner.invoke(app, [*args, "--labels", "PER"])
+    assert result.exit_code == 0, result.output
+    assert "DATE" not in result.output and "overall     1.000  1.000  1.000" in result.output
+    refused = runner.invoke(app, [*args, "--labels", "PER,PERS"])
+    assert refused.exit_code == 1 and "--labels: PERS is not an entity label" in refused.stderr
+
+
 def test_train_without_human_layers_says_what_to_do(new_project: Callable[..., Project]) -> None:
     made = new_project([{"id": "a", "text": "نص بلا تعليق"}])
     result = runner.invoke(app, ["train", "-P", str(made.root)])
@@ -250,3 +318,17 @@ def test_ingest_conll_through_the_library(new_project: Callable[..., Project], t
     report = ingest_paths(made, [path], conll=ConllOptions())
     assert report.added == ["x-00001"] and not report.problems
     write_jsonl(tmp_path / "unused.jsonl", [])
+
+
+def test_ingest_conll_notes_once_that_the_file_marks_no_sentence(
+    new_project: Callable[..., Project], tmp_path: Path
+) -> None:
+    made = new_project()
+    path = tmp_path / "anercorp.txt"
+    path.write_text("".join(f"كلمة{i} O\nروسيا B-LOC\n. O\n" for i in range(45)), encoding="utf-8")
+    result = runner.invoke(app, ["ingest", "--format", "conll", str(path), "-P", str(made.root)])
+    assert result.exit_code == 0, result.output
+    assert result.output.count("no blank line between sentences") == 1
+    assert "3 added" in result.output
+    texts = [r["text"] for r in export_records(made)]
+    assert sorted(t.count("\n") + 1 for t in texts) == [5, 20, 20]

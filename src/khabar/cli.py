@@ -427,6 +427,21 @@ def export(
     out.print(f"export: {n} documents written to {output}")
 
 
+def _entity_labels(made: project.Project, text: str | None) -> frozenset[str] | None:
+    """``PER,GPE,ORG`` as a set of the scheme's entity labels (None: all of them)."""
+    if text is None:
+        return None
+    known = made.scheme().entity_labels
+    given = frozenset(part.strip() for part in text.split(",") if part.strip())
+    unknown = sorted(given - set(known))
+    if unknown or not given:
+        raise KhabarError(
+            f"--labels: {', '.join(unknown) or 'no label'} is not an entity label of the scheme",
+            hint=f"the scheme's entity labels: {', '.join(known)}",
+        )
+    return given
+
+
 @command(name="evaluate")
 def evaluate_command(
     gold: Annotated[
@@ -441,6 +456,12 @@ def evaluate_command(
     ignore_proclitics: Annotated[
         bool, typer.Option("--ignore-proclitics", help="A leading و ف ب ك ل difference is no error.")
     ] = False,
+    labels: Annotated[
+        str | None,
+        typer.Option(
+            help="Score only these entity labels, e.g. PER,GPE,ORG for a corpus that annotates no others."
+        ),
+    ] = None,
     json_out: Annotated[
         Path | None, typer.Option("--json", help="Also write the figures as JSON here.")
     ] = None,
@@ -452,15 +473,17 @@ def evaluate_command(
     rest: rules alone, the model alone, both.
 
     Example:  khabar evaluate --gold sources/seed-0001.json --layer pre
-              khabar evaluate --split --folds 5
+              khabar evaluate --split --folds 5 --labels PER,GPE,ORG --ignore-proclitics
     """
     here_project = here(project_dir)
+    scored = _entity_labels(here_project, labels)
     if split:
         results = learning.cross_validate(
             here_project,
             workflow.load_annotator(here_project),
             folds=folds,
             ignore_proclitics=ignore_proclitics,
+            labels=scored,
         )
         for name, result in results.items():
             overall = result.exact.get("overall")
@@ -480,7 +503,9 @@ def evaluate_command(
         return
     if gold is None:
         raise KhabarError("say what to score against: --gold FILE, or --split")
-    result = workflow.evaluate_layer(here_project, gold, layer, ignore_proclitics=ignore_proclitics)
+    result = workflow.evaluate_layer(
+        here_project, gold, layer, ignore_proclitics=ignore_proclitics, labels=scored
+    )
     out.print(f"entities of layer {layer!r} against {gold} ({result.documents} documents)")
     out.print(f"{'label':10} {'P':>6} {'R':>6} {'F1':>6}   {'partial F1':>10}   {'gold':>5}")
     for label, score in result.exact.items():

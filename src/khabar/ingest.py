@@ -370,16 +370,23 @@ def _read_conll(
     except InputError as err:
         yield Problem(str(path), err.message, err.hint)
         return
-    for parsed in iob.read(
-        text,
-        path.stem,
-        scheme.entity_labels,
-        tag_map=options.tag_map,
-        iob1=options.iob1,
-        strict=options.strict,
-        sentences_per_document=options.sentences_per_document,
+    for number, parsed in enumerate(
+        iob.read(
+            text,
+            path.stem,
+            scheme.entity_labels,
+            tag_map=options.tag_map,
+            iob1=options.iob1,
+            strict=options.strict,
+            sentences_per_document=options.sentences_per_document,
+        )
     ):
         where = f"{path}:{parsed.line}"
+        if number == 0 and parsed.ended_at_punctuation:
+            yield Note(
+                str(path),
+                "no blank line between sentences: each sentence ends after a . ! ? or ؟ token",
+            )
         if parsed.record is None:
             first = parsed.issues[0] if parsed.issues else None
             reason = f"line {first.line}: {first.message}" if first else "no tokens"

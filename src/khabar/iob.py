@@ -2,7 +2,9 @@
 column, a blank line between sentences, ``-DOCSTART-`` or ``# newdoc`` between documents.
 
 The text is rebuilt from the tokens (a space between tokens, none before closing or after
-opening punctuation; a line per sentence) and every span carries over exactly. Such
+opening punctuation; a line per sentence) and every span carries over exactly. A file with
+no blank line between sentences (ANERcorp as distributed) has its sentences ended after
+each full stop, question or exclamation mark token instead. Such
 corpora separate clitics inconsistently (ANERcorp tags «لأوكرانيا» whole): their spans are
 kept as they are; ``khabar evaluate --ignore-proclitics`` says how to score them.
 """
@@ -16,6 +18,7 @@ from typing import Any
 
 NO_SPACE_BEFORE = frozenset(".,،؛:!?؟)]}»%")
 NO_SPACE_AFTER = frozenset("([{«")
+SENTENCE_END = frozenset(".!?؟…")
 TAG = re.compile(r"(?:([BIES])-)?(.+)")
 
 # CoNLL files have a handful of columns (token, lemma, tags...); hundreds mean running text.
@@ -60,6 +63,7 @@ class Parsed:
     record: dict[str, Any] | None
     issues: list[Issue] = field(default_factory=list)
     repaired: int = 0  # I- without B- read as B-
+    ended_at_punctuation: bool = False  # the file marks no sentence: they end after . ! ? ؟
 
 
 @dataclass
@@ -95,7 +99,7 @@ def read(
     }
     mapping = {**default_tag_map(labels, scheme_labels), **(tag_map or {})}
     markers = any(line.startswith(("-DOCSTART-", "# newdoc")) for line in lines)
-    state = _State(name, mapping, scheme_labels, iob1, strict)
+    state = _State(name, mapping, scheme_labels, iob1, strict, not _marks_sentences(lines))
     columns = 0
     for number, line in enumerate(lines, start=1):
         stripped = line.strip()
@@ -132,16 +136,42 @@ def read(
             continue
         state.sentence.tokens.append(fields[0])
         state.sentence.tags.append((number, fields[-1]))
+        if state.ended_at_punctuation and all(ch in SENTENCE_END for ch in fields[0]):
+            state.end_sentence()
+            if not markers and len(state.sentences) >= sentences_per_document:
+                yield from state.end_document(number + 1)
     state.end_sentence()
     yield from state.end_document(len(lines) + 1)
 
 
+def _marks_sentences(lines: list[str]) -> bool:
+    """Whether a blank line stands between two token lines anywhere in the file."""
+    after_token = blank_after_token = False
+    for line in lines:
+        stripped = line.strip()
+        if not stripped:
+            blank_after_token = blank_after_token or after_token
+            continue
+        is_token = not stripped.startswith("#") and not stripped.startswith("-DOCSTART-")
+        if is_token and blank_after_token:
+            return True
+        after_token, blank_after_token = is_token, False
+    return False
+
+
 class _State:
     def __init__(
-        self, name: str, mapping: dict[str, str], scheme_labels: tuple[str, ...], iob1: bool, strict: bool
+        self,
+        name: str,
+        mapping: dict[str, str],
+        scheme_labels: tuple[str, ...],
+        iob1: bool,
+        strict: bool,
+        ended_at_punctuation: bool,
     ) -> None:
         self.name = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-.")[:100] or "iob"
         self.mapping, self.scheme_labels, self.iob1, self.strict = mapping, scheme_labels, iob1, strict
+        self.ended_at_punctuation = ended_at_punctuation
         self.sentences: list[_Sentence] = []
         self.sentence = _Sentence()
         self.issues: list[Issue] = []
@@ -190,7 +220,7 @@ class _State:
             if fatal or not full.strip()
             else {"id": doc_id, "text": full, "entities": entities, "events": []}
         )
-        return Parsed(self.first, record, self.issues[:], repaired)
+        return Parsed(self.first, record, self.issues[:], repaired, self.ended_at_punctuation)
 
     def spans(
         self, offsets: list[tuple[int, int]], tags: list[tuple[int, str]]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -60,10 +60,12 @@ def compare(
     test: list[tuple[Document, Layer]],
     *,
     ignore_proclitics: bool = False,
+    labels: Collection[str] | None = None,
 ) -> dict[str, Evaluation]:
-    """Rules alone, the model alone and both together, on the same held-out documents."""
+    """Rules alone, the model alone and both together, on the same held-out documents
+    (only entities of ``labels``, when given)."""
     return {
-        name: evaluate(pairs, ignore_proclitics=ignore_proclitics)
+        name: evaluate(pairs, ignore_proclitics=ignore_proclitics, labels=labels)
         for name, pairs in predictions(annotator, model, test).items()
     }
 
@@ -138,10 +140,16 @@ def train(project: Project, annotator: preannotate.Annotator, *, name: str | Non
 
 
 def cross_validate(
-    project: Project, annotator: preannotate.Annotator, *, folds: int = 0, ignore_proclitics: bool = False
+    project: Project,
+    annotator: preannotate.Annotator,
+    *,
+    folds: int = 0,
+    ignore_proclitics: bool = False,
+    labels: Collection[str] | None = None,
 ) -> dict[str, Evaluation]:
     """Scores of rules, model and both on held-out documents: the test split (``folds`` 0)
-    or each of ``folds`` parts in turn (documents assigned by a hash of their id)."""
+    or each of ``folds`` parts in turn (documents assigned by a hash of their id); only
+    entities of ``labels``, when given."""
     pairs = list(human_pairs(project))
     if folds <= 1:
         parts = [[p for p in pairs if split_of(p[0].id, project.splits()) == "test"]]
@@ -163,4 +171,7 @@ def cross_validate(
             "not enough human-annotated documents to hold some out",
             hint="annotate more documents, or use --folds",
         )
-    return {name: evaluate(pairs_, ignore_proclitics=ignore_proclitics) for name, pairs_ in totals.items()}
+    return {
+        name: evaluate(pairs_, ignore_proclitics=ignore_proclitics, labels=labels)
+        for name, pairs_ in totals.items()
+    }

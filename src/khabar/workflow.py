@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import subprocess
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -153,9 +153,15 @@ def validate_corpus(project: Project, *, engine: Engine | None = None) -> Report
 
 
 def evaluate_layer(
-    project: Project, gold_path: Path, layer_name: str = "pre", *, ignore_proclitics: bool = False
+    project: Project,
+    gold_path: Path,
+    layer_name: str = "pre",
+    *,
+    ignore_proclitics: bool = False,
+    labels: Collection[str] | None = None,
 ) -> Evaluation:
-    """Score the layer ``layer_name`` of the corpus against an interchange gold file."""
+    """Score the layer ``layer_name`` of the corpus against an interchange gold file (only
+    entities of ``labels``, when given)."""
     scheme = project.scheme()
     store = project.store()
     pairs = []
@@ -176,7 +182,7 @@ def evaluate_layer(
         pairs.append((doc, layer, found.gold))
     if not pairs:
         raise InputError(f"{gold_path}: no gold documents")
-    return evaluate(pairs, ignore_proclitics=ignore_proclitics)
+    return evaluate(pairs, ignore_proclitics=ignore_proclitics, labels=labels)
 
 
 def corpus_commit(root: Path) -> tuple[str | None, bool]:
