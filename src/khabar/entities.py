@@ -432,7 +432,7 @@ class EntityFinder:
             end = self._named_after(t, i + 1, infos)
             score, rule = 0.75, "rule:org-head+name"
             if end is None:
-                end, score, rule = self._definite_after(t, i + 1), 0.6, "rule:org-head+noun"
+                end, score, rule = self._definite_after(t, i + 1, infos), 0.6, "rule:org-head+noun"
             if end is not None:
                 found.append(Candidate(a + head, end, "ORG", score, rule))
         return found
@@ -453,14 +453,17 @@ class EntityFinder:
                 break
         return end
 
-    def _definite_after(self, t: Tokens, i: int) -> int | None:
-        """End of one to three definite nouns and an optional nationality adjective."""
+    def _definite_after(self, t: Tokens, i: int, infos: list[WordInfo]) -> int | None:
+        """End of one to three definite nouns and an optional nationality adjective, short
+        of a date: «مجلس الأمن» in «مجلس الأمن الأسبوع المقبل»."""
         end = None
         for k in range(i, min(i + 4, len(t.spans))):
             if k > i and not t.joined[k - 1]:
                 break
             word = t.texts[k]
             if not word.startswith("ال") or word in self.function_words:
+                break
+            if "DATE" in infos[k].anchors and self.date.match(t.norm, t.spans[k][0]):
                 break
             end = t.spans[k][1]
             if self.gazetteer.label_of((word,)) == "NORP":
