@@ -126,6 +126,21 @@ def test_nationality_adjectives_are_inflected() -> None:
         ("في مدينة صور", [("صور", "GPE")]),
         ("نشرت صور الدمار", []),
         ("في العاصمة عمان", [("عمان", "GPE")]),
+        # a surname that is also a place needing a cue (Bolton): the first name is the cue
+        ("وأضاف جون بولتون إن", [("جون بولتون", "PER")]),
+        ("زارت ماريا روسيا", [("روسيا", "GPE")]),  # ... and not one that needs none
+        # Arabic first names in a row: a name and its father's; «علي» may be «على»
+        ("وقال محمد محمود إن", [("محمد محمود", "PER")]),
+        ("واتهم عبد الرحمن حسن سعيد الحكومة", [("عبد الرحمن حسن سعيد", "PER")]),
+        ("قال محمد إن", []),
+        ("حصل محمد على جائزة", []),
+        ("حصل علي محمد", []),
+        # the surname on its own once the full name was found, proclitics outside
+        (
+            "وقال كوفي أنان إن الخطة ... ودعا أنان إلى وقف ... اقتراح لأنان",
+            [("كوفي أنان", "PER"), ("أنان", "PER"), ("أنان", "PER")],
+        ),
+        ("وقال محمد محمود إن ... وكان محمود قد", [("محمد محمود", "PER")]),  # also a first name
     ],
 )
 def test_context_decides_names(text: str, expected: list[tuple[str, str]], shipped: Annotator) -> None:

@@ -26,6 +26,8 @@ PREPOSITIONS = ("", "ب", "ك", "ل")
 PROCLITIC_LETTERS = frozenset("وفبكل")
 NAMED = frozenset({"PER", "ORG", "GPE", "LOC", "FAC"})  # what an organisation can be named after
 WORD = re.compile(r"\w+")
+# what the rules allow before a name: [وف]?[بلك]?
+_PROCLITICS = frozenset(a + b for a in ("", "و", "ف") for b in ("", "ب", "ل", "ك"))
 WORD_SPLIT = re.compile(r"(\w+)")
 LETTERS = r"[^\W\d_]+"
 
@@ -70,8 +72,9 @@ class WordInfo:
     longest: int  # words in the longest listed name a reading starts
     head: int | None
     anchors: frozenset[str]
-    first_name: bool
+    first_name: bool  # a foreign first name: a person with the word after it
     title: bool = False  # a title or role may start here
+    arabic_first_name: bool = False  # an Arabic first name (or «عبد» of one) may start here
     # what another finder keeps of the word (see EntityFinder); ``Any``, as mypyc cannot
     # compile a dataclass field annotated ``object``
     also: Any = None
@@ -142,6 +145,11 @@ def alternation(phrases: Iterable[str]) -> str:
     """A regular expression matching any of ``phrases`` (longest first, spaces flexible)."""
     ordered = sorted(set(phrases), key=lambda p: (-len(p), p))
     return "(?:" + "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in ordered) + ")"
+
+
+def _is_word_char(ch: str) -> bool:
+    """Whether ``ch`` is one ``\\w`` matches."""
+    return ch.isalnum() or ch == "_"
 
 
 def _bounded(body: str) -> re.Pattern[str]:
@@ -226,6 +234,8 @@ class EntityFinder:
             "MONEY": (self.money, 0.85, firsts("number_words")),
         }
         self.foreign_first_names = lx["foreign_first_names"]
+        self.arabic_first_names = lx["first_names"]
+        self.arabic_first_words = frozenset(name.split()[0] for name in self.arabic_first_names)
         #: the rules that may start at a (proclitic-free) word; all of them after a digit
         self.anchors: dict[str, frozenset[str]] = {}
         for rule, (_, _, starts) in self.rules.items():
@@ -254,12 +264,13 @@ class EntityFinder:
             anchors = frozenset().union(*(self.anchors[f] for f in forms if f in self.anchors))
         first_name = word in self.foreign_first_names
         title = not forms.isdisjoint(self.title_firsts)
+        arabic = word in self.arabic_first_words
         also = self.also(word) if self.also is not None else None
-        if readings or head is not None or anchors or first_name or title:
+        if readings or head is not None or anchors or first_name or title or arabic:
             longest = max((self.gazetteer.longest[form] for _, form in readings), default=0)
-            info = WordInfo(readings, longest, head, anchors, first_name, title, also)
+            info = WordInfo(readings, longest, head, anchors, first_name, title, arabic, also)
         else:  # most words start nothing: one shared info for each kind of nothing
-            info = self._plain.get(also) or WordInfo((), 0, None, frozenset(), False, False, also)
+            info = self._plain.get(also) or WordInfo((), 0, None, frozenset(), False, False, False, also)
             if len(self._plain) < 10_000:
                 self._plain.setdefault(also, info)
         if len(self._words) < 100_000:
@@ -280,7 +291,49 @@ class EntityFinder:
             if taken.find(1, c.start, c.end) == -1:
                 chosen.append(c)
                 taken[c.start : c.end] = b"\x01" * (c.end - c.start)
+        for c in self._surnames_again(t, chosen):
+            if taken.find(1, c.start, c.end) == -1:
+                chosen.append(c)
+                taken[c.start : c.end] = b"\x01" * (c.end - c.start)
         return sorted(chosen, key=lambda c: c.start)
+
+    def _surnames_again(self, t: Tokens, chosen: list[Candidate]) -> list[Candidate]:
+        """A person's surname on its own elsewhere in the same text: «أنان» once «كوفي أنان»
+        was found. Not a surname that is also a first name, a title or a listed non-person."""
+        surnames = set()
+        for c in chosen:
+            if c.label != "PER":
+                continue
+            words = t.norm[c.start : c.end].split()
+            last = words[-1]
+            if (
+                len(words) > 1
+                and len(last) > 2
+                and last.isalpha()
+                and last not in self.function_words
+                and last not in self.first_names
+                and last not in self.title_firsts
+                and self._may_be_person(last)
+            ):
+                surnames.add(last)
+        norm = t.norm
+        found = []
+        for surname in surnames:  # a few a text: str.find runs in C, a loop over words would not
+            at = norm.find(surname)
+            while at != -1:
+                end = at + len(surname)
+                word_start = at
+                while word_start > 0 and at - word_start <= 2 and _is_word_char(norm[word_start - 1]):
+                    word_start -= 1
+                if (end == len(norm) or not _is_word_char(norm[end])) and norm[word_start:at] in _PROCLITICS:
+                    found.append(Candidate(at, end, "PER", 0.6, "rule:surname-again"))
+                at = norm.find(surname, end)
+        return found
+
+    def _may_be_person(self, word: str) -> bool:
+        """Whether a word is not listed, or listed as a person, or as a name needing a cue."""
+        listed = self.gazetteer.get((word,))
+        return listed is None or listed.label == "PER" or listed.ambiguous
 
     # --- name lists -----------------------------------------------------------------------
 
@@ -357,6 +410,7 @@ class EntityFinder:
                 reached = m.end()
         found += self._quoted_people(t, infos)
         found += self._first_names(t, infos)
+        found += self._arabic_first_names(t, infos)
         found += self._organisations(t, infos)
         return found
 
@@ -415,11 +469,42 @@ class EntityFinder:
                 second in self.function_words
                 or second.startswith(("ال", "و", "ف"))
                 or not second.isalpha()
-                or self.gazetteer.label_of((second,)) not in (None, "PER")
+                or not self._may_be_person(second)  # a place that needs a cue may: «جون بولتون»
             ):
                 continue
             found.append(Candidate(t.spans[i][0], t.spans[i + 1][1], "PER", 0.7, "rule:first-name"))
         return found
+
+    def _arabic_first_names(self, t: Tokens, infos: list[WordInfo]) -> list[Candidate]:
+        """Two or more Arabic first names in a row, a name and its father's: «محمد محمود»،
+        «عبد الرحمن حسن». One alone is often a common word (حسن "good"); «علي» is left
+        out, as normalised it is also «على» («حصل محمد على جائزة»)."""
+        found = []
+        reached = 0
+        for i in range(len(infos)):
+            if not infos[i].arabic_first_name or i < reached:
+                continue
+            units, k = 0, i
+            while (size := self._arabic_first_name_at(t, k)) > 0:
+                units, k = units + 1, k + size
+                if not t.joined[k - 1]:
+                    break
+            if units >= 2:
+                found.append(Candidate(t.spans[i][0], t.spans[k - 1][1], "PER", 0.65, "rule:first-names"))
+                reached = k
+        return found
+
+    def _arabic_first_name_at(self, t: Tokens, k: int) -> int:
+        """How many words an Arabic first name at word ``k`` has (0: none there)."""
+        if k >= len(t.texts) or t.texts[k] == "علي":
+            return 0
+        if (
+            k + 1 < len(t.texts)
+            and t.joined[k]
+            and f"{t.texts[k]} {t.texts[k + 1]}" in self.arabic_first_names
+        ):
+            return 2
+        return 1 if t.texts[k] in self.arabic_first_names else 0
 
     def _organisations(self, t: Tokens, infos: list[WordInfo]) -> list[Candidate]:
         """Head noun + name: «وكالة أسوشيتد برس»، «مجلس روسيا والناتو»، «وزارة الدفاع الروسية»."""
