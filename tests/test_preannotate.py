@@ -141,6 +141,12 @@ def test_nationality_adjectives_are_inflected() -> None:
             [("كوفي أنان", "PER"), ("أنان", "PER"), ("أنان", "PER")],
         ),
         ("وقال محمد محمود إن ... وكان محمود قد", [("محمد محمود", "PER")]),  # also a first name
+        # ... and with the first name before it, once the surname is known
+        ("نجل جون بيرت ... وقدم يحيى بيرت دراسة", [("جون بيرت", "PER"), ("يحيى بيرت", "PER")]),
+        # a kunya: «أبو» and a first name, not a place nor «father of»
+        ("ورفض أبو عبد الله الكشف", [("أبو عبد الله", "PER")]),
+        ("في أبو ظبي", [("أبو ظبي", "GPE")]),
+        ("جاء أبو الطفل", []),
     ],
 )
 def test_context_decides_names(text: str, expected: list[tuple[str, str]], shipped: Annotator) -> None:

@@ -81,6 +81,7 @@ class WordInfo:
 
 
 _TITLE = operator.attrgetter("title")
+KUNYA = "ابو"  # «أبو عبد الله», normalised
 
 
 class Candidate:
@@ -235,7 +236,8 @@ class EntityFinder:
         }
         self.foreign_first_names = lx["foreign_first_names"]
         self.arabic_first_names = lx["first_names"]
-        self.arabic_first_words = frozenset(name.split()[0] for name in self.arabic_first_names)
+        # where an Arabic name may start: a first name, the «عبد» of one, or a kunya's «أبو»
+        self.arabic_first_words = frozenset(name.split()[0] for name in self.arabic_first_names) | {KUNYA}
         #: the rules that may start at a (proclitic-free) word; all of them after a digit
         self.anchors: dict[str, frozenset[str]] = {}
         for rule, (_, _, starts) in self.rules.items():
@@ -291,15 +293,16 @@ class EntityFinder:
             if taken.find(1, c.start, c.end) == -1:
                 chosen.append(c)
                 taken[c.start : c.end] = b"\x01" * (c.end - c.start)
-        for c in self._surnames_again(t, chosen):
+        for c in self._surnames_again(t, chosen, taken):
             if taken.find(1, c.start, c.end) == -1:
                 chosen.append(c)
                 taken[c.start : c.end] = b"\x01" * (c.end - c.start)
         return sorted(chosen, key=lambda c: c.start)
 
-    def _surnames_again(self, t: Tokens, chosen: list[Candidate]) -> list[Candidate]:
+    def _surnames_again(self, t: Tokens, chosen: list[Candidate], taken: bytearray) -> list[Candidate]:
         """A person's surname on its own elsewhere in the same text: «أنان» once «كوفي أنان»
-        was found. Not a surname that is also a first name, a title or a listed non-person."""
+        was found (``taken``: 1 where a chosen span lies). Not a surname that is also a first
+        name, a title or a listed non-person."""
         surnames = set()
         for c in chosen:
             if c.label != "PER":
@@ -325,10 +328,26 @@ class EntityFinder:
                 word_start = at
                 while word_start > 0 and at - word_start <= 2 and _is_word_char(norm[word_start - 1]):
                     word_start -= 1
-                if (end == len(norm) or not _is_word_char(norm[end])) and norm[word_start:at] in _PROCLITICS:
-                    found.append(Candidate(at, end, "PER", 0.6, "rule:surname-again"))
+                if (
+                    taken[at] == 0  # not the full name it comes from, nor another span
+                    and (end == len(norm) or not _is_word_char(norm[end]))
+                    and norm[word_start:at] in _PROCLITICS
+                ):
+                    found.append(
+                        Candidate(self._first_name_before(t, at), end, "PER", 0.6, "rule:surname-again")
+                    )
                 at = norm.find(surname, end)
         return found
+
+    def _first_name_before(self, t: Tokens, at: int) -> int:
+        """Where a name ending in a surname at ``at`` starts: at a first name right before
+        it («يحيى بيرت» once «جون بيرت» was found), else at the surname."""
+        i = bisect.bisect_left(t.starts, at)
+        if i < len(t.starts) and t.starts[i] == at and i > 0 and t.joined[i - 1]:
+            before = t.texts[i - 1]
+            if before in self.first_names and before != "علي":
+                return t.spans[i - 1][0]
+        return at
 
     def _may_be_person(self, word: str) -> bool:
         """Whether a word is not listed, or listed as a person, or as a name needing a cue."""
@@ -477,14 +496,19 @@ class EntityFinder:
 
     def _arabic_first_names(self, t: Tokens, infos: list[WordInfo]) -> list[Candidate]:
         """Two or more Arabic first names in a row, a name and its father's: «محمد محمود»،
-        «عبد الرحمن حسن». One alone is often a common word (حسن "good"); «علي» is left
-        out, as normalised it is also «على» («حصل محمد على جائزة»)."""
+        «عبد الرحمن حسن»; «أبو» and a first name, a kunya: «أبو عبد الله». One alone is
+        often a common word (حسن "good"); «علي» is left out, as normalised it is also «على»
+        («حصل محمد على جائزة»)."""
         found = []
         reached = 0
         for i in range(len(infos)):
             if not infos[i].arabic_first_name or i < reached:
                 continue
             units, k = 0, i
+            if t.texts[i] == KUNYA:
+                if not t.joined[i]:
+                    continue
+                units, k = 1, i + 1
             while (size := self._arabic_first_name_at(t, k)) > 0:
                 units, k = units + 1, k + size
                 if not t.joined[k - 1]:
