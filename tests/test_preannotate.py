@@ -126,6 +126,10 @@ def test_nationality_adjectives_are_inflected() -> None:
         ("في مدينة صور", [("صور", "GPE")]),
         ("نشرت صور الدمار", []),
         ("في العاصمة عمان", [("عمان", "GPE")]),
+        ("في سجن بولاية كولورادو", [("كولورادو", "GPE")]),  # a cue behind a proclitic
+        ("فرانكفورت (د ب أ) أعلن", [("فرانكفورت", "GPE")]),  # a dateline
+        ("قالت الوكالة\nسنار: وصل", [("سنار", "GPE")]),
+        ("نشرت صور: الدمار", []),  # not at the start of a line
         # a surname that is also a place needing a cue (Bolton): the first name is the cue
         ("وأضاف جون بولتون إن", [("جون بولتون", "PER")]),
         ("زارت ماريا روسيا", [("روسيا", "GPE")]),  # ... and not one that needs none

@@ -82,6 +82,7 @@ class WordInfo:
 
 _TITLE = operator.attrgetter("title")
 KUNYA = "ابو"  # «أبو عبد الله», normalised
+DATELINE_MARKS = frozenset("(:-–—")  # after the place a dispatch opens with: «لندن: ...»
 
 
 class Candidate:
@@ -387,7 +388,7 @@ class EntityFinder:
             rest = tuple(t.texts[i + 1 : i + n])
             for cut, form in readings:
                 entry = self.gazetteer.get((form, *rest))
-                if entry is not None and (not entry.ambiguous or self._cue(t, i, entry.label)):
+                if entry is not None and (not entry.ambiguous or self._cue(t, i, n, entry.label)):
                     return cut, n, entry
         return None
 
@@ -397,11 +398,16 @@ class EntityFinder:
             return ""
         return " ".join(t.texts[i - k : i])
 
-    def _cue(self, t: Tokens, i: int, label: str) -> bool:
-        """Whether an ambiguous name at word ``i`` is preceded by what makes it a name."""
+    def _cue(self, t: Tokens, i: int, n: int, label: str) -> bool:
+        """Whether an ambiguous name of ``n`` words at word ``i`` is preceded by what makes
+        it a name, or is a place opening a line as a dateline: «فرانكفورت (د ب أ)»."""
         before = self._previous(t, i)
         if label in ("GPE", "LOC"):
-            return before in self.place_cues
+            return (
+                before in self.place_cues
+                or any(form in self.place_cues for _, form in proclitic_analyses(before))  # «بولاية»
+                or ((i == 0 or "\n" in t.gaps[i - 1]) and t.gaps[i + n - 1].lstrip(" ")[:1] in DATELINE_MARKS)
+            )
         if label == "PER":
             two = self._previous(t, i, 2)
             return (
