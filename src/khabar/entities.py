@@ -1,6 +1,6 @@
 """Entity pre-annotation: name lists matched with proclitics outside the span, and context
-rules for what lists cannot hold (dates, times, money, people named after a title,
-organisations named by their head noun).
+rules for what lists cannot hold (dates, times, money, people named after a title or by
+their first names, organisations named by their head noun).
 
 Everything runs on the analysis view; candidates may overlap, and the longest wins
 (GUIDELINES.md: flat, longest name). Every span keeps its score and the rule or list
@@ -82,6 +82,7 @@ class WordInfo:
 
 _TITLE = operator.attrgetter("title")
 KUNYA = "ابو"  # «أبو عبد الله», normalised
+ALI = "علي"  # a first name, and normalised also the preposition «على»: the name rules skip it
 DATELINE_MARKS = frozenset("(:-–—")  # after the place a dispatch opens with: «لندن: ...»
 
 
@@ -326,7 +327,7 @@ class EntityFinder:
             at = norm.find(surname)
             while at != -1:
                 end = at + len(surname)
-                word_start = at
+                word_start = at  # back over the letters glued before it: two proclitics at most
                 while word_start > 0 and at - word_start <= 2 and _is_word_char(norm[word_start - 1]):
                     word_start -= 1
                 if (
@@ -346,7 +347,7 @@ class EntityFinder:
         i = bisect.bisect_left(t.starts, at)
         if i < len(t.starts) and t.starts[i] == at and i > 0 and t.joined[i - 1]:
             before = t.texts[i - 1]
-            if before in self.first_names and before != "علي":
+            if before in self.first_names and before != ALI:
                 return t.spans[i - 1][0]
         return at
 
@@ -526,7 +527,7 @@ class EntityFinder:
 
     def _arabic_first_name_at(self, t: Tokens, k: int) -> int:
         """How many words an Arabic first name at word ``k`` has (0: none there)."""
-        if k >= len(t.texts) or t.texts[k] == "علي":
+        if k >= len(t.texts) or t.texts[k] == ALI:
             return 0
         if (
             k + 1 < len(t.texts)

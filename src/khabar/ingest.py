@@ -385,7 +385,7 @@ def _read_conll(
         if number == 0 and parsed.ended_at_punctuation:
             yield Note(
                 str(path),
-                "no blank line between sentences: each sentence ends after a . ! ? or ؟ token",
+                "no blank line between sentences: each sentence ends after a . ! ? ؟ or … token",
             )
         if parsed.record is None:
             first = parsed.issues[0] if parsed.issues else None

@@ -4,7 +4,7 @@ column, a blank line between sentences, ``-DOCSTART-`` or ``# newdoc`` between d
 The text is rebuilt from the tokens (a space between tokens, none before closing or after
 opening punctuation; a line per sentence) and every span carries over exactly. A file with
 no blank line between sentences (ANERcorp as distributed) has its sentences ended after
-each full stop, question or exclamation mark token instead. Such
+each full stop, question or exclamation mark or ellipsis token instead. Such
 corpora separate clitics inconsistently (ANERcorp tags «لأوكرانيا» whole): their spans are
 kept as they are; ``khabar evaluate --ignore-proclitics`` says how to score them.
 """
@@ -63,7 +63,7 @@ class Parsed:
     record: dict[str, Any] | None
     issues: list[Issue] = field(default_factory=list)
     repaired: int = 0  # I- without B- read as B-
-    ended_at_punctuation: bool = False  # the file marks no sentence: they end after . ! ? ؟
+    ended_at_punctuation: bool = False  # the file marks no sentence: they end after . ! ? ؟ …
 
 
 @dataclass
@@ -100,13 +100,18 @@ def read(
     mapping = {**default_tag_map(labels, scheme_labels), **(tag_map or {})}
     markers = any(line.startswith(("-DOCSTART-", "# newdoc")) for line in lines)
     state = _State(name, mapping, scheme_labels, iob1, strict, not _marks_sentences(lines))
+
+    def sentence_ends(next_line: int) -> Iterator[Parsed]:
+        """The sentence ends, and its document too when the file marks none and it is full."""
+        state.end_sentence()
+        if not markers and len(state.sentences) >= sentences_per_document:
+            yield from state.end_document(next_line)
+
     columns = 0
     for number, line in enumerate(lines, start=1):
         stripped = line.strip()
         if not stripped:
-            state.end_sentence()
-            if not markers and len(state.sentences) >= sentences_per_document:
-                yield from state.end_document(number + 1)
+            yield from sentence_ends(number + 1)
             continue
         if stripped.startswith(("-DOCSTART-", "# newdoc")):
             yield from state.end_document(number)
@@ -137,9 +142,7 @@ def read(
         state.sentence.tokens.append(fields[0])
         state.sentence.tags.append((number, fields[-1]))
         if state.ended_at_punctuation and all(ch in SENTENCE_END for ch in fields[0]):
-            state.end_sentence()
-            if not markers and len(state.sentences) >= sentences_per_document:
-                yield from state.end_document(number + 1)
+            yield from sentence_ends(number + 1)
     state.end_sentence()
     yield from state.end_document(len(lines) + 1)
 
