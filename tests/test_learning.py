@@ -305,6 +305,19 @@ def test_labels_the_gold_does_not_annotate_can_be_left_out_of_the_scores(
     assert refused.exit_code == 1 and "--labels: PERS is not an entity label" in refused.stderr
 
 
+def test_train_scores_only_the_labels_asked_for(new_project: Callable[..., Project]) -> None:
+    made = new_project(generated(80))
+    result = runner.invoke(app, ["train", "--labels", "PER", "--name", "per", "-P", str(made.root)])
+    assert result.exit_code == 0, result.output
+    assert "entity F1 (PER):" in result.output
+    meta = json.loads((made.root / "models" / "per" / "meta.json").read_text(encoding="utf-8"))
+    assert meta["evaluation"]["labels"] == ["PER"]
+    assert {label for scores in meta["evaluation"]["precision"].values() for label in scores} == {"PER"}
+    every = learning.train(made, load_annotator(made), name="every").meta["evaluation"]
+    assert every["labels"] is None and "GPE" in every["precision"]["rules"]
+    assert every["f1"]["rules"] != meta["evaluation"]["f1"]["rules"]
+
+
 def test_train_without_human_layers_says_what_to_do(new_project: Callable[..., Project]) -> None:
     made = new_project([{"id": "a", "text": "نص بلا تعليق"}])
     result = runner.invoke(app, ["train", "-P", str(made.root)])

@@ -140,6 +140,21 @@ def here(path: Path | None) -> project.Project:
     return project.load(path) if path is not None else project.find()
 
 
+def _entity_labels(made: project.Project, text: str | None) -> frozenset[str] | None:
+    """``PER,GPE,ORG`` as a set of the scheme's entity labels (None: all of them)."""
+    if text is None:
+        return None
+    known = made.scheme().entity_labels
+    given = frozenset(part.strip() for part in text.split(",") if part.strip())
+    unknown = sorted(given - set(known))
+    if unknown or not given:
+        raise KhabarError(
+            f"--labels: {', '.join(unknown) or 'no label'} is not an entity label of the scheme",
+            hint=f"the scheme's entity labels: {', '.join(known)}",
+        )
+    return given
+
+
 @command()
 def init(
     directory: Annotated[Path, typer.Argument(help="Folder of the new project (created if missing).")],
@@ -240,14 +255,24 @@ def preannotate(
 @command()
 def train(
     name: Annotated[str | None, typer.Option(help="Model id (default: crf-<date>-<time>).")] = None,
+    labels: Annotated[
+        str | None,
+        typer.Option(help="Score the held-out documents on these labels only, e.g. PER,GPE,ORG."),
+    ] = None,
     project_dir: ProjectDir = None,
 ) -> None:
     """Train a CRF entity tagger on the gold and reviewed documents; saved under models/.
 
     Example:  khabar train && khabar preannotate --model latest
+              khabar train --labels PER,GPE,ORG     # a corpus imported from ANERcorp
     """
     here_project = here(project_dir)
-    made = learning.train(here_project, workflow.load_annotator(here_project), name=name)
+    made = learning.train(
+        here_project,
+        workflow.load_annotator(here_project),
+        name=name,
+        labels=_entity_labels(here_project, labels),
+    )
     data = made.meta["data"]
     out.print(
         f"trained {made.meta['id']} on {data['documents']} documents, {data['sentences']} sentences, "
@@ -255,8 +280,9 @@ def train(
     )
     scores = made.meta.get("evaluation", {})
     if scores.get("f1"):
+        scored = f" ({', '.join(scores['labels'])})" if scores.get("labels") else ""
         out.print(
-            f"  on {scores['documents']} held-out documents (test split), entity F1: "
+            f"  on {scores['documents']} held-out documents (test split), entity F1{scored}: "
             + ", ".join(f"{k} {v:.3f}" for k, v in scores["f1"].items())
         )
     else:
@@ -425,21 +451,6 @@ def export(
         return
     n = workflow.export_jsonl(here_project, output, layer)
     out.print(f"export: {n} documents written to {output}")
-
-
-def _entity_labels(made: project.Project, text: str | None) -> frozenset[str] | None:
-    """``PER,GPE,ORG`` as a set of the scheme's entity labels (None: all of them)."""
-    if text is None:
-        return None
-    known = made.scheme().entity_labels
-    given = frozenset(part.strip() for part in text.split(",") if part.strip())
-    unknown = sorted(given - set(known))
-    if unknown or not given:
-        raise KhabarError(
-            f"--labels: {', '.join(unknown) or 'no label'} is not an entity label of the scheme",
-            hint=f"the scheme's entity labels: {', '.join(known)}",
-        )
-    return given
 
 
 @command(name="evaluate")

@@ -96,10 +96,17 @@ def predictions(
 
 
 @writes
-def train(project: Project, annotator: preannotate.Annotator, *, name: str | None = None) -> crf.Model:
+def train(
+    project: Project,
+    annotator: preannotate.Annotator,
+    *,
+    name: str | None = None,
+    labels: Collection[str] | None = None,
+) -> crf.Model:
     """Train on every human-annotated document; first measure a model trained without the
     test split on that split, so the scores (and the precision that decides between model
-    and rules) come from documents the model has not seen."""
+    and rules) come from documents the model has not seen. ``labels``: score only those
+    (the labels an imported corpus annotates), and record them."""
     pairs = list(human_pairs(project))
     if not pairs:
         raise KhabarError(
@@ -122,9 +129,10 @@ def train(project: Project, annotator: preannotate.Annotator, *, name: str | Non
     if test and rest:
         with tempfile.TemporaryDirectory() as tmp:
             trial = crf.train(rest, featurizer, Path(tmp) / "trial")
-            scores = compare(annotator, trial, test)
+            scores = compare(annotator, trial, test, labels=labels)
         evaluation = {
             "documents": len(test),
+            "labels": sorted(labels) if labels is not None else None,
             "f1": {k: round(v.exact["overall"].f1, 4) for k, v in scores.items() if "overall" in v.exact},
             "precision": {
                 k: {label: round(s.precision, 4) for label, s in v.exact.items() if label != "overall"}
