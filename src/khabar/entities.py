@@ -24,10 +24,10 @@ from khabar.text import normalize
 CONJUNCTIONS = ("", "و", "ف")
 PREPOSITIONS = ("", "ب", "ك", "ل")
 PROCLITIC_LETTERS = frozenset("وفبكل")
+# what the rules allow before a name, as their patterns' [وف]?[بلك]?
+PROCLITICS = frozenset(conj + prep for conj in CONJUNCTIONS for prep in PREPOSITIONS)
 NAMED = frozenset({"PER", "ORG", "GPE", "LOC", "FAC"})  # what an organisation can be named after
 WORD = re.compile(r"\w+")
-# what the rules allow before a name: [وف]?[بلك]?
-_PROCLITICS = frozenset(a + b for a in ("", "و", "ف") for b in ("", "ب", "ل", "ك"))
 WORD_SPLIT = re.compile(r"(\w+)")
 LETTERS = r"[^\W\d_]+"
 
@@ -148,11 +148,6 @@ def alternation(phrases: Iterable[str]) -> str:
     """A regular expression matching any of ``phrases`` (longest first, spaces flexible)."""
     ordered = sorted(set(phrases), key=lambda p: (-len(p), p))
     return "(?:" + "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in ordered) + ")"
-
-
-def _is_word_char(ch: str) -> bool:
-    """Whether ``ch`` is one ``\\w`` matches."""
-    return ch.isalnum() or ch == "_"
 
 
 def _bounded(body: str) -> re.Pattern[str]:
@@ -327,29 +322,23 @@ class EntityFinder:
             at = norm.find(surname)
             while at != -1:
                 end = at + len(surname)
-                word_start = at  # back over the letters glued before it: two proclitics at most
-                while word_start > 0 and at - word_start <= 2 and _is_word_char(norm[word_start - 1]):
-                    word_start -= 1
-                if (
-                    taken[at] == 0  # not the full name it comes from, nor another span
-                    and (end == len(norm) or not _is_word_char(norm[end]))
-                    and norm[word_start:at] in _PROCLITICS
-                ):
-                    found.append(
-                        Candidate(self._first_name_before(t, at), end, "PER", 0.6, "rule:surname-again")
-                    )
+                if taken[at] == 0:  # not the full name it comes from, nor another span
+                    i = bisect.bisect_right(t.starts, at) - 1  # the word it lies in
+                    word_start, word_end = t.spans[i]
+                    if word_end == end and norm[word_start:at] in PROCLITICS:  # the word, but proclitics
+                        start = self._first_name_before(t, i) if word_start == at else at
+                        found.append(Candidate(start, end, "PER", 0.6, "rule:surname-again"))
                 at = norm.find(surname, end)
         return found
 
-    def _first_name_before(self, t: Tokens, at: int) -> int:
-        """Where a name ending in a surname at ``at`` starts: at a first name right before
-        it («يحيى بيرت» once «جون بيرت» was found), else at the surname."""
-        i = bisect.bisect_left(t.starts, at)
-        if i < len(t.starts) and t.starts[i] == at and i > 0 and t.joined[i - 1]:
+    def _first_name_before(self, t: Tokens, i: int) -> int:
+        """Where a name whose surname is word ``i`` starts: at a first name right before it
+        («يحيى بيرت» once «جون بيرت» was found), else at the surname."""
+        if i > 0 and t.joined[i - 1]:
             before = t.texts[i - 1]
             if before in self.first_names and before != ALI:
                 return t.spans[i - 1][0]
-        return at
+        return t.spans[i][0]
 
     def _may_be_person(self, word: str) -> bool:
         """Whether a word is not listed, or listed as a person, or as a name needing a cue."""
