@@ -79,6 +79,14 @@ Scheduler = Annotated[
     ),
 ]
 
+Labels = Annotated[
+    str | None,
+    typer.Option(
+        "--labels",
+        help="Score only these entity labels, e.g. PER,GPE,ORG for a corpus that annotates no others.",
+    ),
+]
+
 
 def engine(workers: int, scheduler: str | None) -> Engine:
     return Engine(workers=workers, scheduler=scheduler)
@@ -255,10 +263,7 @@ def preannotate(
 @command()
 def train(
     name: Annotated[str | None, typer.Option(help="Model id (default: crf-<date>-<time>).")] = None,
-    labels: Annotated[
-        str | None,
-        typer.Option(help="Score the held-out documents on these labels only, e.g. PER,GPE,ORG."),
-    ] = None,
+    labels: Labels = None,
     project_dir: ProjectDir = None,
 ) -> None:
     """Train a CRF entity tagger on the gold and reviewed documents; saved under models/.
@@ -467,12 +472,7 @@ def evaluate_command(
     ignore_proclitics: Annotated[
         bool, typer.Option("--ignore-proclitics", help="A leading و ف ب ك ل difference is no error.")
     ] = False,
-    labels: Annotated[
-        str | None,
-        typer.Option(
-            help="Score only these entity labels, e.g. PER,GPE,ORG for a corpus that annotates no others."
-        ),
-    ] = None,
+    labels: Labels = None,
     json_out: Annotated[
         Path | None, typer.Option("--json", help="Also write the figures as JSON here.")
     ] = None,
