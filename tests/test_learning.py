@@ -305,6 +305,34 @@ def test_labels_the_gold_does_not_annotate_can_be_left_out_of_the_scores(
     assert refused.exit_code == 1 and "--labels: PERS is not an entity label" in refused.stderr
 
 
+def test_events_are_scored_only_against_gold_that_has_events(
+    new_project: Callable[..., Project], tmp_path: Path
+) -> None:
+    """An imported NER corpus annotates no events: scoring the drafts' events against it
+    would print zeros that say nothing. They are counted instead."""
+    text = "التقى بوتين أردوغان في موسكو أمس"
+    made = new_project([{"id": "d", "text": text}])
+    preannotate_corpus(made)
+    ((_doc, (pre,)),) = made.store().items()
+    assert pre.events
+    entity = {"start": 6, "end": 11, "label": "PER", "text": "بوتين"}
+    gold_file = tmp_path / "gold.jsonl"
+    args = ["evaluate", "--gold", str(gold_file), "-P", str(made.root)]
+
+    write_jsonl(gold_file, [{"id": "d", "text": text, "entities": [entity]}])
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert f"events: not scored, the gold has none (the layer has {len(pre.events)})" in result.output
+    assert "trigger classification" not in result.output
+
+    trigger = {"start": 0, "end": 5, "text": "التقى"}
+    event = {"type": "CONSULT", "trigger": trigger, "realis": "actual", "arguments": []}
+    write_jsonl(gold_file, [{"id": "d", "text": text, "entities": [entity], "events": [event]}])
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "trigger classification" in result.output and "not scored" not in result.output
+
+
 def test_train_scores_only_the_labels_asked_for(new_project: Callable[..., Project]) -> None:
     made = new_project(generated(80))
     result = runner.invoke(app, ["train", "--labels", "PER", "--name", "per", "-P", str(made.root)])

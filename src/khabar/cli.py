@@ -531,6 +531,8 @@ def evaluate_command(
             out.print(f"  {name:26} P {score.precision:.3f} R {score.recall:.3f} F1 {score.f1:.3f}")
         if result.realis_accuracy is not None:
             out.print(f"  realis accuracy on matched triggers: {result.realis_accuracy:.3f}")
+    if result.unscored_events:
+        out.print(f"events: not scored, the gold has none (the layer has {result.unscored_events})")
     if errors:
         for error in result.errors:
             out.print(str(error), markup=False)

@@ -67,6 +67,7 @@ class Evaluation:
     events: dict[str, Score] = field(default_factory=dict)
     realis_accuracy: float | None = None
     errors: list[Error] = field(default_factory=list)
+    unscored_events: int = 0  # predicted events, when the gold has none to score them by
 
     def to_json(self) -> str:
         return json.dumps(
@@ -78,6 +79,7 @@ class Evaluation:
                 },
                 "events": {k: v.as_dict() for k, v in self.events.items()},
                 "realis_accuracy": self.realis_accuracy,
+                "unscored_events": self.unscored_events,
                 "errors": [asdict(e) for e in self.errors],
             },
             ensure_ascii=False,
@@ -120,7 +122,11 @@ def evaluate(
     gold and a predicted span does not count (entities only). With ``labels``, only
     entities of those labels are scored, in the gold and the prediction alike: a corpus
     that annotates a few of the scheme's labels (ANERcorp: persons, places, organisations)
-    then does not count the dates or nationalities the rules find as errors."""
+    then does not count the dates or nationalities the rules find as errors.
+
+    Events are scored when the gold has any: gold without a single event (an imported NER
+    corpus) does not annotate them, and its scores would be zeros. The predicted events
+    are then only counted, in ``unscored_events``."""
     result = Evaluation()
     exact: dict[str, Counter[str]] = {}
     partial: dict[str, Counter[str]] = {}
@@ -133,7 +139,7 @@ def evaluate(
             "argument classification",
         )
     }
-    realis_right = realis_total = 0
+    realis_right = realis_total = gold_events = predicted_events = 0
     for doc, predicted, gold in pairs:
         result.documents += 1
         pred_spans = list(predicted.entities) if predicted else []
@@ -147,9 +153,13 @@ def evaluate(
         r_right, r_total = _count_events(gold, predicted, events)
         realis_right += r_right
         realis_total += r_total
+        gold_events += len(gold.events)
+        predicted_events += len(predicted.events) if predicted else 0
     result.exact = {k: Score(c["tp"], c["fp"], c["fn"]) for k, c in sorted(exact.items())}
     result.partial = {k: Score(c["tp"], c["fp"], c["fn"]) for k, c in sorted(partial.items())}
-    if any(sum(c.values()) for c in events.values()):
+    if not gold_events:
+        result.unscored_events = predicted_events
+    elif any(sum(c.values()) for c in events.values()):
         result.events = {k: Score(c["tp"], c["fp"], c["fn"]) for k, c in events.items()}
         result.realis_accuracy = realis_right / realis_total if realis_total else None
     return result
