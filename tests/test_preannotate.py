@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import ast
 import functools
 import json
 import re
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,7 +18,7 @@ from khabar.evaluate import evaluate
 from khabar.gazetteer import Entry, Gazetteer, inflections, load_lexicon
 from khabar.interchange import from_record
 from khabar.model import Document, Provenance
-from khabar.preannotate import Annotator, run
+from khabar.preannotate import RULE_MODULES, Annotator, rules_digest, run
 from khabar.project import Project
 from khabar.scheme import Scheme
 from khabar.text import normalize
@@ -251,6 +253,47 @@ def test_a_project_adds_its_own_names(new_project: Callable[..., Project], tmp_p
     preannotate_corpus(made)
     ((_doc, layers),) = made.store().items()
     assert next((s.text, s.label, s.rule) for s in layers[0].entities) == ("سليم الحص", "PER", "list:local")
+
+
+def test_the_version_changes_with_the_rules_code_and_lexicon(tmp_path: Path) -> None:
+    """khabar installed from git keeps version 0.1.0 while its rules improve: the drafts'
+    version must still change, or `preannotate` and `push` keep the old drafts."""
+    package = tmp_path / "khabar"
+    shutil.copytree(ROOT / "src" / "khabar", package, ignore=shutil.ignore_patterns("__pycache__", "*.so"))
+    before = rules_digest(package)
+    assert Annotator.load().version.split("+")[1].startswith(rules_digest() + ".")
+
+    with (package / "cli.py").open("a", encoding="utf-8") as f:
+        f.write("# not a rule\n")
+    assert rules_digest(package) == before
+    for changed in [
+        *(f"{m}.py" for m in RULE_MODULES),
+        "data/lexicon/context.yaml",
+        "data/lexicon/events.yaml",
+    ]:
+        original = (package / changed).read_bytes()
+        (package / changed).write_bytes(original + b"\n")
+        assert rules_digest(package) != before, changed
+        (package / changed).write_bytes(original)
+    assert rules_digest(package) == before
+
+
+def test_every_module_a_rule_module_imports_is_in_the_version() -> None:
+    """A module the rules import but the version leaves out could change drafts unseen."""
+    # messages, file writes and hashing never change a draft; the scheme's labels choose the name
+    # lists, whose entries the version has
+    plumbing = {"errors", "store", "scheme", "cache"}
+    package = ROOT / "src" / "khabar"
+    for name in RULE_MODULES:
+        tree = ast.parse((package / f"{name}.py").read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module == "khabar":
+                used = {a.name for a in node.names if (package / f"{a.name}.py").exists()}
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("khabar."):
+                used = {(node.module or "").removeprefix("khabar.")}
+            else:
+                continue
+            assert used <= {*RULE_MODULES, *plumbing}, (name, used)
 
 
 @pytest.mark.parametrize(

@@ -4,6 +4,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -12,8 +13,9 @@ from typing import Any
 import datasets
 import pytest
 
-from conftest import Record, udvalidate, write_jsonl
+from conftest import ROOT, Record, udvalidate, write_jsonl
 from khabar import diff, units
+from khabar.cache import package_digest
 from khabar.conllu_format import read_spans
 from khabar.errors import ReleaseError
 from khabar.model import Event, Span
@@ -328,3 +330,36 @@ def test_a_re_release_only_processes_what_changed(
     store.put_layers([dataclasses.replace(gold, entities=gold.entities[1:])])
     release_corpus(paragraphs_project, "1.0.1", allow_dirty=True)
     assert computed == [1]
+
+
+def test_units_made_by_other_code_are_not_read(
+    paragraphs_project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """khabar from git keeps its version while its checks change: the code's hash is in the key."""
+    release_corpus(paragraphs_project, "1.0.0", allow_dirty=True)
+    computed: list[int] = []
+    real = units.compute
+
+    def counting(pairs: list[Any], scheme: Any) -> Any:
+        computed.append(len(pairs))
+        return real(pairs, scheme)
+
+    monkeypatch.setattr(units, "compute", counting)
+    monkeypatch.setattr(units, "code_version", lambda: "0.1.0/changed")
+    release_corpus(paragraphs_project, "1.0.1", allow_dirty=True)
+    assert sum(computed) == sum(1 for _ in paragraphs_project.store().items())
+
+
+def test_the_code_hash_covers_every_module_and_nothing_else(tmp_path: Path) -> None:
+    package = tmp_path / "khabar"
+    shutil.copytree(ROOT / "src" / "khabar", package, ignore=shutil.ignore_patterns("__pycache__", "*.so"))
+    before = package_digest(package=package)
+    (package / "__pycache__").mkdir()
+    (package / "__pycache__" / "units.cpython-311.pyc").write_bytes(b"compiled")
+    (package / "notes.txt").write_text("not code", encoding="utf-8")
+    assert package_digest(package=package) == before
+    for module in sorted(package.glob("*.py")):
+        original = module.read_bytes()
+        module.write_bytes(original + b"\n")
+        assert package_digest(package=package) != before, module.name
+        module.write_bytes(original)

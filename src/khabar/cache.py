@@ -2,16 +2,20 @@
 works on the documents that changed.
 
 Entries are keyed by a hash of everything a result depends on (the stored lines of a
-document and its layers, the scheme, khabar's version), so a stale entry is never read:
+document and its layers, the scheme, khabar's code), so a stale entry is never read:
 it is simply never asked for again. Each entry has a small summary (read by validation)
 and a payload (read by a release). SQLite, one file in the project's state folder.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 import zlib
+from collections.abc import Iterable
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +24,22 @@ SCHEMA = (
     # work done on a whole shard (its drafts, for one annotator and one content): resumable runs
     "CREATE TABLE IF NOT EXISTS stamp (key TEXT PRIMARY KEY)"
 )
+
+
+def package_digest(paths: Iterable[str] | None = None, package: Traversable | None = None) -> str:
+    """A hash of files of the khabar package: ``paths`` are files or folders in it, every
+    module (``*.py``) when None. Results are keyed by the code that made them, not only by
+    the version, which stays the same in a khabar installed from git while its code moves."""
+    package = package or resources.files("khabar")
+    if paths is None:
+        paths = sorted(f.name for f in package.iterdir() if f.name.endswith(".py"))
+    digest = hashlib.sha256()
+    for path in paths:
+        item = package.joinpath(path)
+        for file in sorted(item.iterdir(), key=lambda f: f.name) if item.is_dir() else [item]:
+            if file.is_file():
+                digest.update(f"{path}/{file.name}\0".encode() + file.read_bytes())
+    return digest.hexdigest()[:12]
 
 
 def pack(value: Any) -> bytes:

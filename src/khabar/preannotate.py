@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 from khabar import __version__, gazetteer
+from khabar.cache import package_digest
 from khabar.crf import Combined, Model
 from khabar.entities import EntityFinder, Tokens
 from khabar.events import EventFinder
@@ -20,6 +22,16 @@ from khabar.model import Argument, Document, Event, Layer, Provenance, Span, cre
 from khabar.text import Analysis
 
 PRODUCER = "khabar-rules"
+
+# The modules whose code decides a draft. Their source and the shipped lexicon are part of
+# the annotator's version, beside the name lists: a corpus repository that installs khabar
+# from git (where the package version stays the same) gets new drafts when the rules change.
+RULE_MODULES = ("text", "gazetteer", "entities", "events", "snap", "crf", "model", "preannotate")
+
+
+def rules_digest(package: Traversable | None = None) -> str:
+    """A hash of the rule modules' source and of the files in ``data/lexicon``."""
+    return package_digest([*(f"{name}.py" for name in RULE_MODULES), "data/lexicon"], package)
 
 
 @dataclass(frozen=True)
@@ -42,7 +54,7 @@ class Annotator:
         lexicon = gazetteer.load_lexicon()
         event_finder = EventFinder(gazetteer.load_triggers(), lexicon) if events else None
         finder = EntityFinder(names, lexicon, also=event_finder.word if event_finder else None)
-        return cls(finder, event_finder, f"{__version__}+{names.version}")
+        return cls(finder, event_finder, f"{__version__}+{rules_digest()}.{names.version}")
 
     @property
     def gazetteer(self) -> gazetteer.Gazetteer:

@@ -10,6 +10,7 @@ the corpus; only documents whose stored lines changed are processed again.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Iterator
@@ -17,7 +18,7 @@ from dataclasses import asdict
 from typing import Any
 
 from khabar import __version__, hf
-from khabar.cache import UnitCache
+from khabar.cache import UnitCache, package_digest
 from khabar.conllu_format import document_lines
 from khabar.engine import Engine, Failed, failures
 from khabar.interchange import to_record
@@ -29,12 +30,18 @@ from khabar.tables import build
 from khabar.validate import Report, Violation, check_corpus, check_tables
 from khabar.words import segment
 
-VERSION = f"{__version__}/units-1"
 CHUNK = 500
 
 
+@functools.cache
+def code_version() -> str:
+    """Every module, not only the ones validation uses: a run after khabar changed
+    recomputes its units once, and none is ever read from an older checker."""
+    return f"{__version__}/{package_digest()}"
+
+
 def unit_key(doc_line: str, layer_lines: list[str], scheme: Scheme) -> str:
-    digest = hashlib.sha256(f"{VERSION}\0{scheme.sha256}\0".encode())
+    digest = hashlib.sha256(f"{code_version()}\0{scheme.sha256}\0".encode())
     for line in (doc_line, *sorted(layer_lines)):
         digest.update(line.encode("utf-8"))
         digest.update(b"\0")
