@@ -125,6 +125,10 @@ def test_nationality_adjectives_are_inflected() -> None:
         ("وصلت أنجيلا ميركل", [("أنجيلا ميركل", "PER")]),  # a first name and a surname
         ("التقى الرئيس الأسد وفدا", [("الأسد", "PER")]),  # ambiguous surname after a title
         ("كان الأسد جائعا", []),  # ... and the lion
+        ("في رسالة للرئيس الأسد", [("الأسد", "PER")]),  # a title behind a proclitic
+        ("وقال لوزير الخارجية شكري", [("شكري", "PER")]),
+        ("قال للرئيس السوري الأسد", [("السوري", "NORP"), ("الأسد", "PER")]),
+        ("وقال والأسد جائع", []),  # a proclitic alone is no title
         ("في مدينة صور", [("صور", "GPE")]),
         ("نشرت صور الدمار", []),
         ("في العاصمة عمان", [("عمان", "GPE")]),

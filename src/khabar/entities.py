@@ -33,6 +33,11 @@ LETTERS = r"[^\W\d_]+"
 
 
 @functools.lru_cache(maxsize=1 << 16)
+def _among(phrase: str, words: frozenset[str]) -> bool:
+    """Whether ``phrase`` is one of ``words``, as written or behind proclitics: «للرئيس»."""
+    return any(form in words for _, form in proclitic_analyses(phrase))
+
+
 def proclitic_analyses(word: str, min_stem: int = 2) -> tuple[tuple[int, str], ...]:
     """Ways to read ``word`` (normalised) as proclitics + stem: (stem offset, lookup form).
 
@@ -394,17 +399,20 @@ class EntityFinder:
         before = self._previous(t, i)
         if label in ("GPE", "LOC"):
             return (
-                before in self.place_cues
-                or any(form in self.place_cues for _, form in proclitic_analyses(before))  # «بولاية»
-                or ((i == 0 or "\n" in t.gaps[i - 1]) and t.gaps[i + n - 1].lstrip(" ")[:1] in DATELINE_MARKS)
+                _among(before, self.place_cues)
+                or (  # «بولاية كولورادو»
+                    (i == 0 or "\n" in t.gaps[i - 1]) and t.gaps[i + n - 1].lstrip(" ")[:1] in DATELINE_MARKS
+                )
             )
         if label == "PER":
-            two = self._previous(t, i, 2)
             return (
-                before in self.titles
-                or two in self.titles
+                _among(before, self.titles)  # «للرئيس الأسد»
+                or _among(self._previous(t, i, 2), self.titles)
                 or before in self.first_names
-                or (self.gazetteer.label_of((before,)) == "NORP" and self._previous(t, i - 1) in self.titles)
+                or (
+                    self.gazetteer.label_of((before,)) == "NORP"
+                    and _among(self._previous(t, i - 1), self.titles)
+                )
             )
         return False
 
