@@ -256,6 +256,18 @@ def test_tagging_with_only_the_known_features_changes_nothing(trained: tuple[Pro
     assert 0 < kept < made_in_all
 
 
+def test_listed_first_names_and_nisba_surnames_are_features(new_project: Callable[..., Project]) -> None:
+    """A person the lists do not hold often has a listed first name, or a surname of the
+    form «ال…ي»: features a model learns from on real news (ANERcorp, docs/learning.md)."""
+    featurizer = crf.Featurizer(load_annotator(new_project()).entities)
+    doc = Document("d", "وقال ومحمد الربيعي إن الاتفاق")
+    (sentence,) = featurizer.sentences(doc)
+    features = {doc.text[a:b]: f for (a, b), f in zip(sentence.spans, sentence.features, strict=True)}
+    assert "first-name" in features["ومحمد"] and "first-name" not in features["وقال"]
+    assert "first-name+1" in features["وقال"] and "first-name-1" in features["الربيعي"]
+    assert "nisba" in features["الربيعي"] and "nisba" not in features["الاتفاق"]
+
+
 def test_ignore_proclitics_scores_anercorp_style_spans() -> None:
     doc = Document("d", "انضمام لأوكرانيا")
     gold = Layer("d", "gold", "gold", doc.sha256, Provenance("g"), (Span(7, 16, "GPE", "لأوكرانيا"),))

@@ -60,6 +60,7 @@ class Featurizer:
         needs them all."""
         self.finder = finder
         self.titles = finder.titles
+        self.first_names = finder.first_names
         self.known = known
         self._forms: dict[str, str] = {}
         self._own: dict[str, list[str]] = {}
@@ -129,22 +130,31 @@ class Featurizer:
             features.append(f"clitic={w[:cut]}")
         if w in self.titles:
             features.append("title")
+        if self._first_name(w):
+            features.append("first-name")
+        if len(w) > 4 and w.startswith("ال") and w.endswith("ي"):
+            features.append("nisba")  # «الربيعي»، «الهاشمي»: surnames as often as adjectives
         if self.known is not None:
             features = list(self._kept(*features))
         if len(self._own) < 200_000:
             self._own[w] = features
         return features
 
+    def _first_name(self, w: str) -> bool:
+        """Whether ``w`` is a listed first name, behind proclitics too («ومحمد»)."""
+        return any(form in self.first_names for _, form in proclitic_analyses(w))
+
     def _neighbour(self, w: str) -> _Neighbour:
         """A token's features as the left and right neighbour of another, made once per form."""
         made = self._around.get(w)
         if made is None:
             title = w in self.titles
+            first = self._first_name(w)
             made = (
                 self._kept(f"w-1={w}"),
                 self._kept(f"w+1={w}"),
-                self._kept("title-1" if title else None),
-                self._kept("title+1" if title else None),
+                self._kept("title-1" if title else None, "first-name-1" if first else None),
+                self._kept("title+1" if title else None, "first-name+1" if first else None),
             )
             if len(self._around) < 200_000:
                 self._around[w] = made
