@@ -88,6 +88,8 @@ class WordInfo:
 _TITLE = operator.attrgetter("title")
 KUNYA = "ابو"  # «أبو عبد الله», normalised
 ALI = "علي"  # a first name, and normalised also the preposition «على»: the name rules skip it
+SON_OF = frozenset({"بن", "ابن", "بنت"})  # «حمد بن خليفة»: the father's name follows
+FAMILY = "ال"  # «آل ثاني», normalised: the family's name follows
 DATELINE_MARKS = frozenset("(:-–—")  # after the place a dispatch opens with: «لندن: ...»
 
 
@@ -434,6 +436,7 @@ class EntityFinder:
         found += self._quoted_people(t, infos)
         found += self._first_names(t, infos)
         found += self._arabic_first_names(t, infos)
+        found += self._titled_arabic_names(t, infos)
         found += self._organisations(t, infos)
         return found
 
@@ -521,6 +524,66 @@ class EntityFinder:
                 found.append(Candidate(t.spans[i][0], t.spans[k - 1][1], "PER", 0.65, "rule:first-names"))
                 reached = k
         return found
+
+    def _titled_arabic_names(self, t: Tokens, infos: list[WordInfo]) -> list[Candidate]:
+        """An Arabic first name (or a name and its father's) after a title or a nationality,
+        and the surname after it: «الحارس محمد شطناوي»، «وزير الإعلام الفلسطيني يوسف رزقة»،
+        «المدرب عبد الرحمن حسن». The cue makes the first name a name; without one, a first
+        name alone is too often a common word. «علي» stays out even so: «أكد الرئيس على»."""
+        found = []
+        for i in range(1, len(infos)):
+            if not infos[i].arabic_first_name or t.texts[i] == KUNYA or not self._person_cue(t, i):
+                continue
+            k = self._first_names_end(t, i)
+            if k == i:
+                continue
+            # «بن خليفة»، «بن عبد العزيز»: the father's name; «آل ثاني»: the family's
+            while self._joined_to(t, k, 2) and t.texts[k] in SON_OF and self._may_be_surname(t.texts[k + 1]):
+                k = max(self._first_names_end(t, k + 1), k + 2)
+            if self._joined_to(t, k, 2) and t.texts[k] == FAMILY and self._may_be_surname(t.texts[k + 1]):
+                k += 2
+            elif self._joined_to(t, k, 1) and self._may_be_surname(t.texts[k]):
+                k += 1
+            found.append(Candidate(t.spans[i][0], t.spans[k - 1][1], "PER", 0.65, "rule:title+first-name"))
+        return found
+
+    def _first_names_end(self, t: Tokens, i: int) -> int:
+        """Where the Arabic first names in a row from word ``i`` end (``i``: none there)."""
+        k = i
+        while (size := self._arabic_first_name_at(t, k)) > 0:
+            k += size
+            if not t.joined[k - 1]:
+                break
+        return k
+
+    @staticmethod
+    def _joined_to(t: Tokens, k: int, n: int) -> bool:
+        """Whether ``n`` more words follow word ``k - 1``, only spaces between them."""
+        return k + n <= len(t.texts) and k > 0 and t.adjacent(k - 1, n + 1)
+
+    def _person_cue(self, t: Tokens, i: int) -> bool:
+        """A title or role right before word ``i`` (behind a proclitic too, «للرئيس»), a
+        two-word one («وزير الخارجية»), or a nationality after one, or after one and its
+        complement («الرئيس الفلسطيني»، «وزير الإعلام الفلسطيني»)."""
+        before = self._previous(t, i)
+        if _among(before, self.titles) or _among(self._previous(t, i, 2), self.titles):
+            return True
+        if self.gazetteer.label_of((before,)) != "NORP":
+            return False
+        return _among(self._previous(t, i - 1), self.titles) or _among(self._previous(t, i - 2), self.titles)
+
+    def _may_be_surname(self, word: str) -> bool:
+        """A word that may end a name: not a function word, a title, a listed name of
+        another kind or a word behind a preposition and the article («بالنتيجة»)."""
+        return (
+            word.isalpha()
+            and word not in self.function_words
+            and word not in self.titles
+            and word not in SON_OF
+            and word != FAMILY
+            and not word.startswith(("و", "ف", "بال", "لل", "كال"))
+            and self._may_be_person(word)
+        )
 
     def _arabic_first_name_at(self, t: Tokens, k: int) -> int:
         """How many words an Arabic first name at word ``k`` has (0: none there)."""
