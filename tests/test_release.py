@@ -313,10 +313,8 @@ def test_validation_warnings_are_grouped_and_do_not_block(
     release_corpus(made, "1.0.0", allow_dirty=True)
 
 
-def test_a_re_release_only_processes_what_changed(
-    paragraphs_project: Project, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    release_corpus(paragraphs_project, "1.0.0", allow_dirty=True)
+def units_computed(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many documents each call of ``units.compute`` gets from now on."""
     computed: list[int] = []
     real = units.compute
 
@@ -325,6 +323,14 @@ def test_a_re_release_only_processes_what_changed(
         return real(pairs, scheme)
 
     monkeypatch.setattr(units, "compute", counting)
+    return computed
+
+
+def test_a_re_release_only_processes_what_changed(
+    paragraphs_project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    release_corpus(paragraphs_project, "1.0.0", allow_dirty=True)
+    computed = units_computed(monkeypatch)
     store = paragraphs_project.store()
     gold = next(x for x in store.layers("seed-0001-p03") if x.kind == "gold")
     store.put_layers([dataclasses.replace(gold, entities=gold.entities[1:])])
@@ -337,14 +343,7 @@ def test_units_made_by_other_code_are_not_read(
 ) -> None:
     """khabar from git keeps its version while its checks change: the code's hash is in the key."""
     release_corpus(paragraphs_project, "1.0.0", allow_dirty=True)
-    computed: list[int] = []
-    real = units.compute
-
-    def counting(pairs: list[Any], scheme: Any) -> Any:
-        computed.append(len(pairs))
-        return real(pairs, scheme)
-
-    monkeypatch.setattr(units, "compute", counting)
+    computed = units_computed(monkeypatch)
     monkeypatch.setattr(units, "code_version", lambda: "0.1.0/changed")
     release_corpus(paragraphs_project, "1.0.1", allow_dirty=True)
     assert sum(computed) == sum(1 for _ in paragraphs_project.store().items())
