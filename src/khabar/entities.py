@@ -33,11 +33,6 @@ LETTERS = r"[^\W\d_]+"
 
 
 @functools.lru_cache(maxsize=1 << 16)
-def _among(phrase: str, words: frozenset[str]) -> bool:
-    """Whether ``phrase`` is one of ``words``, as written or behind proclitics: «للرئيس»."""
-    return any(form in words for _, form in proclitic_analyses(phrase))
-
-
 def proclitic_analyses(word: str, min_stem: int = 2) -> tuple[tuple[int, str], ...]:
     """Ways to read ``word`` (normalised) as proclitics + stem: (stem offset, lookup form).
 
@@ -63,6 +58,11 @@ def proclitic_analyses(word: str, min_stem: int = 2) -> tuple[tuple[int, str], .
             seen.add((cut, form))
             out.append((cut, form))
     return tuple(sorted(out, key=lambda item: item[0]))
+
+
+def _among(phrase: str, words: frozenset[str]) -> bool:
+    """Whether ``phrase`` is one of ``words``, as written or behind proclitics: «للرئيس»."""
+    return any(form in words for _, form in proclitic_analyses(phrase))
 
 
 @dataclass(frozen=True, slots=True)
@@ -407,15 +407,7 @@ class EntityFinder:
                 )
             )
         if label == "PER":
-            return (
-                _among(before, self.titles)  # «للرئيس الأسد»
-                or _among(self._previous(t, i, 2), self.titles)
-                or before in self.first_names
-                or (
-                    self.gazetteer.label_of((before,)) == "NORP"
-                    and _among(self._previous(t, i - 1), self.titles)
-                )
-            )
+            return self._person_cue(t, i) or before in self.first_names  # «للرئيس الأسد»
         return False
 
     # --- context rules --------------------------------------------------------------------
@@ -527,7 +519,7 @@ class EntityFinder:
 
     def _titled_arabic_names(self, t: Tokens, infos: list[WordInfo]) -> list[Candidate]:
         """An Arabic first name (or a name and its father's) after a title or a nationality,
-        and the surname after it: «الحارس محمد شطناوي»، «وزير الإعلام الفلسطيني يوسف رزقة»،
+        and the surname after it: «الحارس خالد العتيبي»، «وزير الإعلام الأردني ماجد المعايطة»،
         «المدرب عبد الرحمن حسن». The cue makes the first name a name; without one, a first
         name alone is too often a common word. «علي» stays out even so: «أكد الرئيس على»."""
         found = []
