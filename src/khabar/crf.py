@@ -24,7 +24,7 @@ from typing import Any, ClassVar
 import pycrfsuite
 
 from khabar import __version__
-from khabar.entities import Candidate, EntityFinder, Tokens, proclitic_analyses
+from khabar.entities import Candidate, EntityFinder, Tokens, among, proclitic_analyses
 from khabar.errors import KhabarError
 from khabar.model import Document, Layer, Span, kept_score
 from khabar.snap import snap_span
@@ -130,7 +130,7 @@ class Featurizer:
             features.append(f"clitic={w[:cut]}")
         if w in self.titles:
             features.append("title")
-        if self._first_name(w):
+        if among(w, self.first_names):
             features.append("first-name")
         if len(w) > 4 and w.startswith("ال") and w.endswith("ي"):
             features.append("nisba")  # «الربيعي»، «الهاشمي»: surnames as often as adjectives
@@ -140,16 +140,12 @@ class Featurizer:
             self._own[w] = features
         return features
 
-    def _first_name(self, w: str) -> bool:
-        """Whether ``w`` is a listed first name, behind proclitics too («ومحمد»)."""
-        return any(form in self.first_names for _, form in proclitic_analyses(w))
-
     def _neighbour(self, w: str) -> _Neighbour:
         """A token's features as the left and right neighbour of another, made once per form."""
         made = self._around.get(w)
         if made is None:
             title = w in self.titles
-            first = self._first_name(w)
+            first = among(w, self.first_names)
             made = (
                 self._kept(f"w-1={w}"),
                 self._kept(f"w+1={w}"),

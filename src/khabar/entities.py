@@ -60,7 +60,7 @@ def proclitic_analyses(word: str, min_stem: int = 2) -> tuple[tuple[int, str], .
     return tuple(sorted(out, key=lambda item: item[0]))
 
 
-def _among(phrase: str, words: frozenset[str]) -> bool:
+def among(phrase: str, words: frozenset[str]) -> bool:
     """Whether ``phrase`` is one of ``words``, as written or behind proclitics: «للرئيس»."""
     return any(form in words for _, form in proclitic_analyses(phrase))
 
@@ -401,7 +401,7 @@ class EntityFinder:
         before = self._previous(t, i)
         if label in ("GPE", "LOC"):
             return (
-                _among(before, self.place_cues)
+                among(before, self.place_cues)
                 or (  # «بولاية كولورادو»
                     (i == 0 or "\n" in t.gaps[i - 1]) and t.gaps[i + n - 1].lstrip(" ")[:1] in DATELINE_MARKS
                 )
@@ -508,10 +508,8 @@ class EntityFinder:
                 if not t.joined[i]:
                     continue
                 units, k = 1, i + 1
-            while (size := self._arabic_first_name_at(t, k)) > 0:
-                units, k = units + 1, k + size
-                if not t.joined[k - 1]:
-                    break
+            k, names = self._first_names_run(t, k)
+            units += names
             if units >= 2:
                 found.append(Candidate(t.spans[i][0], t.spans[k - 1][1], "PER", 0.65, "rule:first-names"))
                 reached = k
@@ -526,12 +524,12 @@ class EntityFinder:
         for i in range(1, len(infos)):
             if not infos[i].arabic_first_name or t.texts[i] == KUNYA or not self._person_cue(t, i):
                 continue
-            k = self._first_names_end(t, i)
-            if k == i:
+            k, names = self._first_names_run(t, i)
+            if not names:
                 continue
             # «بن خليفة»، «بن عبد العزيز»: the father's name; «آل ثاني»: the family's
             while self._joined_to(t, k, 2) and t.texts[k] in SON_OF and self._may_be_surname(t.texts[k + 1]):
-                k = max(self._first_names_end(t, k + 1), k + 2)
+                k = max(self._first_names_run(t, k + 1)[0], k + 2)
             if self._joined_to(t, k, 2) and t.texts[k] == FAMILY and self._may_be_surname(t.texts[k + 1]):
                 k += 2
             elif self._joined_to(t, k, 1) and self._may_be_surname(t.texts[k]):
@@ -539,14 +537,14 @@ class EntityFinder:
             found.append(Candidate(t.spans[i][0], t.spans[k - 1][1], "PER", 0.65, "rule:title+first-name"))
         return found
 
-    def _first_names_end(self, t: Tokens, i: int) -> int:
-        """Where the Arabic first names in a row from word ``i`` end (``i``: none there)."""
-        k = i
+    def _first_names_run(self, t: Tokens, i: int) -> tuple[int, int]:
+        """The Arabic first names in a row from word ``i``: where they end, and how many."""
+        k, names = i, 0
         while (size := self._arabic_first_name_at(t, k)) > 0:
-            k += size
+            k, names = k + size, names + 1
             if not t.joined[k - 1]:
                 break
-        return k
+        return k, names
 
     @staticmethod
     def _joined_to(t: Tokens, k: int, n: int) -> bool:
@@ -558,11 +556,11 @@ class EntityFinder:
         two-word one («وزير الخارجية»), or a nationality after one, or after one and its
         complement («الرئيس الفلسطيني»، «وزير الإعلام الفلسطيني»)."""
         before = self._previous(t, i)
-        if _among(before, self.titles) or _among(self._previous(t, i, 2), self.titles):
+        if among(before, self.titles) or among(self._previous(t, i, 2), self.titles):
             return True
         if self.gazetteer.label_of((before,)) != "NORP":
             return False
-        return _among(self._previous(t, i - 1), self.titles) or _among(self._previous(t, i - 2), self.titles)
+        return among(self._previous(t, i - 1), self.titles) or among(self._previous(t, i - 2), self.titles)
 
     def _may_be_surname(self, word: str) -> bool:
         """A word that may end a name: not a function word, a title, a listed name of
