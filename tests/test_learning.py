@@ -211,6 +211,71 @@ def test_cross_validation_scores_rules_model_and_both(trained: tuple[Project, cr
     assert results["crf"].documents == 80
 
 
+def as_organisations(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The same records with their places annotated as organisations."""
+    return [
+        {
+            **r,
+            "entities": [{**e, "label": "ORG" if e["label"] == "GPE" else e["label"]} for e in r["entities"]],
+        }
+        for r in records
+    ]
+
+
+def test_both_together_are_scored_by_precision_measured_on_other_documents(
+    new_project: Callable[..., Project], tmp_path: Path
+) -> None:
+    """A model taught that places are organisations disagrees with the place list at every
+    place. Half the held-out gold agrees with the list, half with the model: each half must
+    be decided by the precision the other half measured, so each goes the wrong way; had it
+    used its own, each would score perfectly and the score would flatter the combination."""
+    records = generated(40)
+    made = new_project(as_organisations(records[:20]) + records[20:30] + as_organisations(records[30:]))
+    annotator = load_annotator(made)
+    by_id = dict(learning.human_pairs(made))
+    pairs = {doc.id: (doc, by_id[doc]) for doc in by_id}
+    model = crf.train(
+        [pairs[r["id"]] for r in records[:20]], crf.Featurizer(annotator.entities), tmp_path / "m"
+    )
+    places_right, organisations_right = (
+        [pairs[r["id"]] for r in records[20:30]],
+        [pairs[r["id"]] for r in records[30:]],
+    )
+    combined = learning.held_out(annotator, [(model, places_right + organisations_right)])["combined"]
+
+    def labels_of_places(scored: list[tuple[Document, Layer | None, Layer]]) -> set[str]:
+        places = {"روسيا", "فرنسا", "مصر", "اليابان", "كندا", "تركيا"}
+        return {s.label for _, layer, _ in scored if layer for s in layer.entities if s.text in places}
+
+    assert labels_of_places(combined[:10]) == {"ORG"}  # the list was right here, but not in the other half
+    assert labels_of_places(combined[10:]) == {"GPE"}
+    scores = evaluate(combined)
+    assert scores.exact["GPE"].tp == scores.exact["ORG"].tp == 0 and scores.exact["ORG"].fn == 30
+
+
+def test_a_precision_measured_on_few_spans_is_pulled_toward_the_default(
+    trained: tuple[Project, crf.Model],
+) -> None:
+    made, model = trained
+    finder = load_annotator(made).entities
+
+    def decided(precision: float, spans: int | None) -> float:
+        evaluation: dict[str, Any] = {"precision": {"crf": {"PER": precision}}}
+        if spans is not None:
+            evaluation["spans"] = {"crf": {"PER": spans}}
+        meta = {**model.meta, "evaluation": evaluation}
+        return crf.Combined(crf.Model(model.path, meta), finder)._precision("crf", "PER")
+
+    default = crf.Combined.DEFAULT_PRECISION["crf"]
+    assert decided(0.0, 1) > 0.6 and decided(1.0, 1) < 0.9  # one span decides little
+    assert decided(0.0, 1000) < 0.01 and decided(1.0, 1000) > 0.99  # many decide
+    assert decided(0.3, None) == 0.3  # a model that did not record its counts: as measured
+    assert (
+        crf.Combined(crf.Model(model.path, {**model.meta, "evaluation": {}}), finder)._precision("crf", "PER")
+        == default
+    )
+
+
 def test_preannotate_with_the_model_records_which_source_won(trained: tuple[Project, crf.Model]) -> None:
     made, _ = trained
     preannotate_corpus(made, model="latest")
@@ -356,6 +421,25 @@ def test_train_scores_only_the_labels_asked_for(new_project: Callable[..., Proje
     every = learning.train(made, load_annotator(made), name="every").meta["evaluation"]
     assert every["labels"] is None and "GPE" in every["precision"]["rules"]
     assert every["f1"]["rules"] != meta["evaluation"]["f1"]["rules"]
+
+
+def test_evaluate_folds_cross_validates_from_the_command_line(
+    new_project: Callable[..., Project], tmp_path: Path
+) -> None:
+    made = new_project(generated(40))
+    figures = tmp_path / "cv.json"
+    args = ["evaluate", "--folds", "3", "--labels", "PER,GPE", "--json", str(figures), "-P", str(made.root)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("3-fold cross-validation of the human-annotated documents")
+    assert "GPE, PER only" in result.output
+    rows = {line.split()[0]: line for line in result.output.splitlines()[1:]}
+    assert set(rows) == {"rules", "crf", "combined"} and "DATE" not in result.output
+    scores = json.loads(figures.read_text(encoding="utf-8"))
+    per = {name: figures_["entities"]["exact"]["PER"]["f1"] for name, figures_ in scores.items()}
+    assert per["crf"] > per["rules"]
+    both = runner.invoke(app, ["evaluate", "--folds", "3", "--gold", str(figures), "-P", str(made.root)])
+    assert both.exit_code == 1 and "give one" in both.stderr
 
 
 def test_train_without_human_layers_says_what_to_do(new_project: Callable[..., Project]) -> None:

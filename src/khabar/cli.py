@@ -468,7 +468,9 @@ def evaluate_command(
         bool,
         typer.Option("--split", help="Score rules, model and both on held-out human-annotated documents."),
     ] = False,
-    folds: Annotated[int, typer.Option(help="With --split: k-fold instead of the test split.")] = 0,
+    folds: Annotated[
+        int, typer.Option(help="k-fold cross-validation instead of the test split (implies --split).")
+    ] = 0,
     ignore_proclitics: Annotated[
         bool, typer.Option("--ignore-proclitics", help="A leading و ف ب ك ل difference is no error.")
     ] = False,
@@ -484,11 +486,22 @@ def evaluate_command(
     rest: rules alone, the model alone, both.
 
     Example:  khabar evaluate --gold sources/seed-0001.json --layer pre
-              khabar evaluate --split --folds 5 --labels PER,GPE,ORG --ignore-proclitics
+              khabar evaluate --folds 5 --labels PER,GPE,ORG --ignore-proclitics
     """
     here_project = here(project_dir)
     scored = _entity_labels(here_project, labels)
+    split = split or folds > 1
+    if split and gold is not None:
+        raise KhabarError(
+            "--gold scores a layer against a file, --split and --folds train and score a model: give one"
+        )
     if split:
+        out.print(
+            (f"{folds}-fold cross-validation" if folds > 1 else "the test split")
+            + " of the human-annotated documents; exact entity spans"
+            + (", a leading proclitic ignored" if ignore_proclitics else "")
+            + (f", {', '.join(sorted(scored))} only" if scored is not None else "")
+        )
         results = learning.cross_validate(
             here_project,
             workflow.load_annotator(here_project),

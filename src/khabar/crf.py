@@ -362,14 +362,26 @@ class Combined:
     says so (``crf (over list:places)``)."""
 
     DEFAULT_PRECISION: ClassVar[dict[str, float]] = {"rules": 0.9, "crf": 0.8}
+    # a precision measured on a few spans is pulled toward the default as if this many more
+    # spans had been measured at it: one right or wrong span of a rare label decides nothing
+    PRIOR_SPANS: ClassVar[int] = 5
 
     def __init__(self, model: Model, finder: EntityFinder) -> None:
         self.model = model
         self.featurizer, self.tagger = model.tagging(finder)
-        self.precision: dict[str, dict[str, float]] = model.meta.get("evaluation", {}).get("precision", {})
+        evaluation = model.meta.get("evaluation", {})
+        self.precision: dict[str, dict[str, float]] = evaluation.get("precision", {})
+        self.spans: dict[str, dict[str, int]] | None = evaluation.get("spans")  # older models lack it
 
     def _precision(self, source: str, label: str) -> float:
-        return float(self.precision.get(source, {}).get(label, self.DEFAULT_PRECISION[source]))
+        default = self.DEFAULT_PRECISION[source]
+        measured = self.precision.get(source, {}).get(label)
+        if measured is None:
+            return default
+        if self.spans is None:
+            return float(measured)
+        n = self.spans.get(source, {}).get(label, 0)
+        return (measured * n + default * self.PRIOR_SPANS) / (n + self.PRIOR_SPANS)
 
     def merge(self, doc: Document, analysis: Analysis, rules: list[Candidate]) -> list[Candidate]:
         # (start, end, label, score) tuples: spans made here would only be taken apart again;

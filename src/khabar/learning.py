@@ -66,33 +66,90 @@ def compare(
     (only entities of ``labels``, when given)."""
     return {
         name: evaluate(pairs, ignore_proclitics=ignore_proclitics, labels=labels)
-        for name, pairs in predictions(annotator, model, test).items()
+        for name, pairs in held_out(
+            annotator, [(model, test)], ignore_proclitics=ignore_proclitics, labels=labels
+        ).items()
     }
 
 
 Scored = list[tuple[Document, Layer | None, Layer]]
 
 
-def predictions(
-    annotator: preannotate.Annotator, model: crf.Model, test: list[tuple[Document, Layer]]
+def held_out(
+    annotator: preannotate.Annotator,
+    runs: list[tuple[crf.Model, list[tuple[Document, Layer]]]],
+    *,
+    ignore_proclitics: bool = False,
+    labels: Collection[str] | None = None,
 ) -> dict[str, Scored]:
-    """(document, predicted, gold) of rules alone, the model alone and both together."""
-    entities_only = dataclasses.replace(annotator, events=None, model=None)
-    combined = entities_only.with_model(model)
-    assert combined.model is not None
-    featurizer, tagger = combined.model.featurizer, combined.model.tagger  # the model alone, too
-    results: dict[str, Scored] = {}
-    for name in ("rules", "crf", "combined"):
-        pairs: Scored = []
-        for doc, gold in test:
-            if name == "crf":
-                spans, _ = crf.predict(doc, featurizer, tagger)
-                predicted = dataclasses.replace(gold, entities=tuple(spans), events=())
-            else:
-                predicted = preannotate.run(doc, entities_only if name == "rules" else combined)
-            pairs.append((doc, predicted, dataclasses.replace(gold, events=())))
-        results[name] = pairs
+    """(document, predicted, gold) of rules alone, the model alone and both together, over
+    each (model, documents it has not seen) run.
+
+    Both together decide by the precision of rules and model, which must be measured on
+    documents other than those scored, or the score flatters them: each run is combined by
+    the precision measured on the other runs, and a single run is cut in two halves, each
+    combined by the precision measured on the other half.
+    """
+    rules_only = dataclasses.replace(annotator, events=None, model=None)
+    pieces = [(model, _alone(rules_only, model, part)) for model, part in runs]
+    if len(pieces) == 1:
+        model, whole = pieces[0]
+        half = len(whole["rules"]) // 2
+        pieces = [
+            (model, {k: v[:half] for k, v in whole.items()}),
+            (model, {k: v[half:] for k, v in whole.items()}),
+        ]
+    results: dict[str, Scored] = {"rules": [], "crf": [], "combined": []}
+    for k, (model, scored) in enumerate(pieces):
+        others = {
+            name: [p for j, (_, s) in enumerate(pieces) if j != k for p in s[name]]
+            for name in ("rules", "crf")
+        }
+        precision = source_precision(others, ignore_proclitics=ignore_proclitics, labels=labels)
+        combined = rules_only.with_model(
+            dataclasses.replace(model, meta={**model.meta, "evaluation": precision})
+        )
+        for name in ("rules", "crf"):
+            results[name] += scored[name]
+        results["combined"] += [
+            (doc, preannotate.run(doc, combined), gold) for doc, _, gold in scored["rules"]
+        ]
     return results
+
+
+def _alone(
+    rules_only: preannotate.Annotator, model: crf.Model, part: list[tuple[Document, Layer]]
+) -> dict[str, Scored]:
+    """(document, predicted, gold) of the rules alone and of the model alone."""
+    featurizer, tagger = model.tagging(rules_only.entities)
+    scored: dict[str, Scored] = {"rules": [], "crf": []}
+    for doc, gold in part:
+        gold = dataclasses.replace(gold, events=())
+        spans, _ = crf.predict(doc, featurizer, tagger)
+        scored["rules"].append((doc, preannotate.run(doc, rules_only), gold))
+        scored["crf"].append((doc, dataclasses.replace(gold, entities=tuple(spans)), gold))
+    return scored
+
+
+def source_precision(
+    scored: dict[str, Scored], *, ignore_proclitics: bool = False, labels: Collection[str] | None = None
+) -> dict[str, Any]:
+    """What decides between rules and model (``crf.Combined``): the precision of each per
+    label, and on how many spans it was measured."""
+    exact = {
+        name: evaluate(scored[name], ignore_proclitics=ignore_proclitics, labels=labels).exact
+        for name in ("rules", "crf")
+    }
+    return {
+        "precision": {
+            name: {label: round(s.precision, 4) for label, s in scores.items() if label != "overall"}
+            for name, scores in exact.items()
+        },
+        "spans": {
+            name: {label: s.tp + s.fp for label, s in scores.items() if label != "overall"}
+            for name, scores in exact.items()
+        },
+    }
 
 
 @writes
@@ -129,16 +186,16 @@ def train(
     if test and rest:
         with tempfile.TemporaryDirectory() as tmp:
             trial = crf.train(rest, featurizer, Path(tmp) / "trial")
-            scores = compare(annotator, trial, test, labels=labels)
+            scored = held_out(annotator, [(trial, test)], labels=labels)
+        scores = {name: evaluate(pairs_, labels=labels).exact for name, pairs_ in scored.items()}
         evaluation = {
             "documents": len(test),
             "labels": sorted(labels) if labels is not None else None,
-            "f1": {k: round(v.exact["overall"].f1, 4) for k, v in scores.items() if "overall" in v.exact},
-            "precision": {
-                k: {label: round(s.precision, 4) for label, s in v.exact.items() if label != "overall"}
-                for k, v in scores.items()
-                if k in ("rules", "crf")
+            "f1": {
+                name: round(exact["overall"].f1, 4) for name, exact in scores.items() if "overall" in exact
             },
+            # the final model decides by the precision measured on the whole test split
+            **source_precision(scored, labels=labels),
         }
     model = crf.train(pairs, featurizer, folder)
     meta = {**model.meta, "evaluation": evaluation}
@@ -163,22 +220,20 @@ def cross_validate(
         parts = [[p for p in pairs if split_of(p[0].id, project.splits()) == "test"]]
     else:
         parts = [[p for p in pairs if int(p[0].sha256[:8], 16) % folds == k] for k in range(folds)]
-    totals: dict[str, Scored] = {}
     featurizer = crf.Featurizer(annotator.entities)
-    for part in parts:
-        held = {doc.id for doc, _ in part}
-        train_pairs = [p for p in pairs if p[0].id not in held]
-        if not part or not train_pairs:
-            continue
-        with tempfile.TemporaryDirectory() as tmp:
-            model = crf.train(train_pairs, featurizer, Path(tmp) / "fold")
-            for name, scored in predictions(annotator, model, part).items():
-                totals.setdefault(name, []).extend(scored)
-    if not totals:
-        raise KhabarError(
-            "not enough human-annotated documents to hold some out",
-            hint="annotate more documents, or use --folds",
-        )
+    with tempfile.TemporaryDirectory() as tmp:
+        runs = []
+        for k, part in enumerate(parts):
+            held = {doc.id for doc, _ in part}
+            train_pairs = [p for p in pairs if p[0].id not in held]
+            if part and train_pairs:
+                runs.append((crf.train(train_pairs, featurizer, Path(tmp) / f"fold{k}"), part))
+        if not runs:
+            raise KhabarError(
+                "not enough human-annotated documents to hold some out",
+                hint="annotate more documents, or use --folds",
+            )
+        totals = held_out(annotator, runs, ignore_proclitics=ignore_proclitics, labels=labels)
     return {
         name: evaluate(pairs_, ignore_proclitics=ignore_proclitics, labels=labels)
         for name, pairs_ in totals.items()
