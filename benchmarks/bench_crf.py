@@ -10,6 +10,7 @@ near published CRF results (0.75-0.80) and clearly above the rules alone.
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 import tempfile
 import time
@@ -21,6 +22,7 @@ from common import build, peak_rss_mb, table
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from khabar import crf, learning, preannotate, project
 from khabar.engine import long_lived
+from khabar.evaluate import evaluate
 from khabar.ingest import ConllOptions
 from khabar.workflow import ingest_paths, load_annotator
 from test_learning import generated
@@ -59,8 +61,19 @@ def main(args: list[str]) -> None:
         # an existing corpus annotates a few labels (ANERcorp: PER, GPE, ORG once mapped): the
         # dates and nationalities the rules also find are not its to score
         labels = {s.label for _, layer in pairs for s in layer.entities} if len(args) == 2 else None
-        scores = learning.compare(annotator, model, test, ignore_proclitics=len(args) == 2, labels=labels)
-        combined = annotator.with_model(model)
+        ignore_proclitics = len(args) == 2
+        scored = learning.held_out(
+            annotator, [(model, test)], ignore_proclitics=ignore_proclitics, labels=labels
+        )
+        scores = {
+            name: evaluate(pairs_, ignore_proclitics=ignore_proclitics, labels=labels)
+            for name, pairs_ in scored.items()
+        }
+        # pre-annotating, the model decides by its measured precision, as one `khabar train` saves
+        evaluation = learning.source_precision(scored, ignore_proclitics=ignore_proclitics, labels=labels)
+        combined = annotator.with_model(
+            dataclasses.replace(model, meta={**model.meta, "evaluation": evaluation})
+        )
         # throughput on news-sized documents: the pre-annotation benchmark's 5 MB
         news = list(documents(5))
         size = sum(len(doc.text.encode()) for doc in news)
@@ -83,8 +96,8 @@ def main(args: list[str]) -> None:
             (f"entity F1 on {len(test)} held-out documents: {name}", f"{r.exact['overall'].f1:.3f}")
             for name, r in scores.items()
         ]
-        scored = f", scoring {', '.join(sorted(labels))}" if labels else ""
-        print(f"\nCRF on {source}{scored}, khabar {build()}")
+        scoring = f", scoring {', '.join(sorted(labels))}" if labels else ""
+        print(f"\nCRF on {source}{scoring}, khabar {build()}")
         print(table(rows))
 
 

@@ -200,7 +200,11 @@ def test_the_model_learns_what_the_rules_miss_and_records_its_scores(
     assert meta["khabar"] and meta["data"]["documents"] == 80 and meta["data"]["entities"]["PER"] == 240
     scores = meta["evaluation"]["f1"]
     assert scores["crf"] > scores["rules"] + 0.2 and scores["combined"] >= scores["crf"] - 0.02
-    assert meta["evaluation"]["precision"]["crf"]["PER"] > 0.9
+    evaluation = meta["evaluation"]
+    assert evaluation["precision"]["crf"]["PER"] > 0.9 and evaluation["spans"]["crf"]["PER"] >= 10
+    # the model finds the persons the rules miss: all of its persons are lone, and right
+    assert evaluation["lone_spans"]["crf"]["PER"] == evaluation["spans"]["crf"]["PER"]
+    assert evaluation["lone_precision"]["crf"]["PER"] > 0.9
 
 
 def test_cross_validation_scores_rules_model_and_both(trained: tuple[Project, crf.Model]) -> None:
@@ -211,15 +215,47 @@ def test_cross_validation_scores_rules_model_and_both(trained: tuple[Project, cr
     assert results["crf"].documents == 80
 
 
-def as_organisations(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The same records with their places annotated as organisations."""
+PLACES = ("روسيا", "فرنسا", "مصر", "اليابان", "كندا", "تركيا")
+
+
+def places_as(records: list[dict[str, Any]], label: str | None) -> list[dict[str, Any]]:
+    """The same records with their places annotated as ``label`` (None: not annotated)."""
     return [
         {
             **r,
-            "entities": [{**e, "label": "ORG" if e["label"] == "GPE" else e["label"]} for e in r["entities"]],
+            "entities": [
+                {**e, "label": label if e["label"] == "GPE" else e["label"]}
+                for e in r["entities"]
+                if e["label"] != "GPE" or label is not None
+            ],
         }
         for r in records
     ]
+
+
+def combined_over_halves(
+    new_project: Callable[..., Project],
+    tmp_path: Path,
+    taught: str | None,
+    first: str | None,
+    second: str | None,
+) -> list[tuple[Document, Layer | None, Layer]]:
+    """Rules and a model trained on 20 documents with places annotated as ``taught``,
+    combined over 20 held-out documents: 10 with places as ``first``, 10 as ``second``."""
+    records = generated(40)
+    made = new_project(
+        places_as(records[:20], taught) + places_as(records[20:30], first) + places_as(records[30:], second)
+    )
+    annotator = load_annotator(made)
+    pairs = {doc.id: (doc, layer) for doc, layer in learning.human_pairs(made)}
+    model = crf.train(
+        [pairs[r["id"]] for r in records[:20]], crf.Featurizer(annotator.entities), tmp_path / "m"
+    )
+    return learning.held_out(annotator, [(model, [pairs[r["id"]] for r in records[20:]])])["combined"]
+
+
+def labels_of_places(scored: list[tuple[Document, Layer | None, Layer]]) -> set[str]:
+    return {s.label for _, layer, _ in scored if layer for s in layer.entities if s.text in PLACES}
 
 
 def test_both_together_are_scored_by_precision_measured_on_other_documents(
@@ -229,28 +265,23 @@ def test_both_together_are_scored_by_precision_measured_on_other_documents(
     place. Half the held-out gold agrees with the list, half with the model: each half must
     be decided by the precision the other half measured, so each goes the wrong way; had it
     used its own, each would score perfectly and the score would flatter the combination."""
-    records = generated(40)
-    made = new_project(as_organisations(records[:20]) + records[20:30] + as_organisations(records[30:]))
-    annotator = load_annotator(made)
-    by_id = dict(learning.human_pairs(made))
-    pairs = {doc.id: (doc, by_id[doc]) for doc in by_id}
-    model = crf.train(
-        [pairs[r["id"]] for r in records[:20]], crf.Featurizer(annotator.entities), tmp_path / "m"
-    )
-    places_right, organisations_right = (
-        [pairs[r["id"]] for r in records[20:30]],
-        [pairs[r["id"]] for r in records[30:]],
-    )
-    combined = learning.held_out(annotator, [(model, places_right + organisations_right)])["combined"]
-
-    def labels_of_places(scored: list[tuple[Document, Layer | None, Layer]]) -> set[str]:
-        places = {"روسيا", "فرنسا", "مصر", "اليابان", "كندا", "تركيا"}
-        return {s.label for _, layer, _ in scored if layer for s in layer.entities if s.text in places}
-
+    combined = combined_over_halves(new_project, tmp_path, "ORG", "GPE", "ORG")
     assert labels_of_places(combined[:10]) == {"ORG"}  # the list was right here, but not in the other half
     assert labels_of_places(combined[10:]) == {"GPE"}
     scores = evaluate(combined)
     assert scores.exact["GPE"].tp == scores.exact["ORG"].tp == 0 and scores.exact["ORG"].fn == 30
+
+
+def test_a_name_only_one_source_marks_is_dropped_where_such_names_were_mostly_wrong(
+    new_project: Callable[..., Project], tmp_path: Path
+) -> None:
+    """A model taught that places are no entities leaves every place to the list alone.
+    Where such lone places were wrong (the second half's gold has none), the first half
+    drops them; where they were right (the first half's), the second keeps them."""
+    combined = combined_over_halves(new_project, tmp_path, None, "GPE", None)
+    assert labels_of_places(combined[:10]) == set()
+    assert labels_of_places(combined[10:]) == {"GPE"}
+    assert {s.label for _, layer, _ in combined if layer for s in layer.entities} >= {"PER", "DATE"}
 
 
 def test_a_precision_measured_on_few_spans_is_pulled_toward_the_default(
@@ -266,7 +297,7 @@ def test_a_precision_measured_on_few_spans_is_pulled_toward_the_default(
         meta = {**model.meta, "evaluation": evaluation}
         return crf.Combined(crf.Model(model.path, meta), finder)._precision("crf", "PER")
 
-    default = crf.Combined.DEFAULT_PRECISION["crf"]
+    default = crf.DEFAULT_PRECISION["crf"]
     assert decided(0.0, 1) > 0.6 and decided(1.0, 1) < 0.9  # one span decides little
     assert decided(0.0, 1000) < 0.01 and decided(1.0, 1000) > 0.99  # many decide
     assert decided(0.3, None) == 0.3  # a model that did not record its counts: as measured

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Set
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import pycrfsuite
 
@@ -356,32 +356,50 @@ def _predicted(
     return found, doubt
 
 
-class Combined:
-    """A trained model used beside the rules: where they disagree on a place, the source
-    more precise for that label (measured when the model was trained) wins, and the span
-    says so (``crf (over list:places)``)."""
+DEFAULT_PRECISION = {"rules": 0.9, "crf": 0.8}
+# a precision measured on a few spans is pulled toward the default as if this many more
+# spans had been measured at it: one right or wrong span of a rare label decides nothing
+PRIOR_SPANS = 5
 
-    DEFAULT_PRECISION: ClassVar[dict[str, float]] = {"rules": 0.9, "crf": 0.8}
-    # a precision measured on a few spans is pulled toward the default as if this many more
-    # spans had been measured at it: one right or wrong span of a rare label decides nothing
-    PRIOR_SPANS: ClassVar[int] = 5
+
+def _estimate(evaluation: dict[str, Any], kind: str, source: str, label: str) -> float:
+    """The precision of ``source`` for ``label`` measured on all its spans (``kind`` "")
+    or on its lone ones ("lone_"), pulled toward the default."""
+    measured = float(evaluation[f"{kind}precision"][source][label])
+    counts = evaluation.get(f"{kind}spans")
+    if counts is None:  # a model trained before the counts were recorded
+        return measured
+    n = int(counts.get(source, {}).get(label, 0))
+    return (measured * n + DEFAULT_PRECISION[source] * PRIOR_SPANS) / (n + PRIOR_SPANS)
+
+
+class Combined:
+    """A trained model used beside the rules. Where they disagree on a place, the source
+    more precise for that label wins, and the span says so (``crf (over list:places)``);
+    where one marks a name and the other nothing, the name is kept unless such lone spans
+    of its label were mostly wrong. Precision is measured on held-out documents when the
+    model is trained (``meta.json``)."""
 
     def __init__(self, model: Model, finder: EntityFinder) -> None:
         self.model = model
         self.featurizer, self.tagger = model.tagging(finder)
-        evaluation = model.meta.get("evaluation", {})
-        self.precision: dict[str, dict[str, float]] = evaluation.get("precision", {})
-        self.spans: dict[str, dict[str, int]] | None = evaluation.get("spans")  # older models lack it
+        evaluation: dict[str, Any] = model.meta.get("evaluation", {})
+        self.precision = {
+            (source, label): _estimate(evaluation, "", source, label)
+            for source, labels in evaluation.get("precision", {}).items()
+            for label in labels
+        }
+        # (source, label) whose lone spans, where the other source marked nothing, are
+        # more often wrong than right: those are dropped
+        self.lone_dropped = frozenset(
+            (source, label)
+            for source, labels in evaluation.get("lone_precision", {}).items()
+            for label in labels
+            if _estimate(evaluation, "lone_", source, label) < 0.5
+        )
 
     def _precision(self, source: str, label: str) -> float:
-        default = self.DEFAULT_PRECISION[source]
-        measured = self.precision.get(source, {}).get(label)
-        if measured is None:
-            return default
-        if self.spans is None:
-            return float(measured)
-        n = self.spans.get(source, {}).get(label, 0)
-        return (measured * n + default * self.PRIOR_SPANS) / (n + self.PRIOR_SPANS)
+        return self.precision.get((source, label), DEFAULT_PRECISION[source])
 
     def merge(self, doc: Document, analysis: Analysis, rules: list[Candidate]) -> list[Candidate]:
         # (start, end, label, score) tuples: spans made here would only be taken apart again;
@@ -394,10 +412,17 @@ class Combined:
             for a, b, label, score in predicted
         ]
         ours = [c for c in ours if c.start < c.end]
-        if not ours:
-            return rules
         # where each source marked something, and with what: a rival is the other source's span there
         marks = {"crf": _marks(ours, len(analysis.norm)), "rules": _marks(rules, len(analysis.norm))}
+        if self.lone_dropped:
+            rules = [
+                c for c in rules if ("rules", c.label) not in self.lone_dropped or _marked(marks["crf"], c)
+            ]
+            ours = [
+                c for c in ours if ("crf", c.label) not in self.lone_dropped or _marked(marks["rules"], c)
+            ]
+        if not ours:
+            return rules
         pool = [(self._precision("rules", c.label), c, "crf") for c in rules] + [
             (self._precision("crf", c.label), c, "rules") for c in ours
         ]
@@ -419,6 +444,11 @@ class Combined:
                 c = Candidate(c.start, c.end, c.label, c.score, f"{c.rule} (over {rival.rule})")
             chosen.append(c)
         return sorted(chosen, key=lambda c: c.start)
+
+
+def _marked(marks: list[Candidate | None], c: Candidate) -> bool:
+    """Whether anything is marked where ``c`` is."""
+    return any(m is not None for m in marks[c.start : c.end])
 
 
 def _marks(candidates: list[Candidate], size: int) -> list[Candidate | None]:

@@ -134,22 +134,35 @@ def _alone(
 def source_precision(
     scored: dict[str, Scored], *, ignore_proclitics: bool = False, labels: Collection[str] | None = None
 ) -> dict[str, Any]:
-    """What decides between rules and model (``crf.Combined``): the precision of each per
-    label, and on how many spans it was measured."""
-    exact = {
-        name: evaluate(scored[name], ignore_proclitics=ignore_proclitics, labels=labels).exact
-        for name in ("rules", "crf")
-    }
-    return {
-        "precision": {
-            name: {label: round(s.precision, 4) for label, s in scores.items() if label != "overall"}
-            for name, scores in exact.items()
-        },
-        "spans": {
-            name: {label: s.tp + s.fp for label, s in scores.items() if label != "overall"}
-            for name, scores in exact.items()
-        },
-    }
+    """What decides between rules and model (``crf.Combined``), per label: the precision of
+    each on all its spans, and on its lone spans (where the other marked nothing), with the
+    number of spans each was measured on."""
+    lone: dict[str, Scored] = {"rules": [], "crf": []}
+    for (doc, rules, gold), (_, model, _) in zip(scored["rules"], scored["crf"], strict=True):
+        assert rules is not None and model is not None
+        for name, mine, theirs in (("rules", rules, model), ("crf", model, rules)):
+            marked = bytearray(len(doc.text))
+            for s in theirs.entities:
+                marked[s.start : s.end] = b"\x01" * (s.end - s.start)
+            alone = tuple(s for s in mine.entities if marked.find(1, s.start, s.end) == -1)
+            lone[name].append((doc, dataclasses.replace(mine, entities=alone), gold))
+    figures: dict[str, Any] = {}
+    for kind, spans in (("", scored), ("lone_", lone)):
+        exact = {
+            name: evaluate(spans[name], ignore_proclitics=ignore_proclitics, labels=labels).exact
+            for name in ("rules", "crf")
+        }
+        measured = {
+            name: {k: v for k, v in scores.items() if k != "overall"} for name, scores in exact.items()
+        }
+        figures[f"{kind}precision"] = {
+            name: {label: round(s.precision, 4) for label, s in scores.items()}
+            for name, scores in measured.items()
+        }
+        figures[f"{kind}spans"] = {
+            name: {label: s.tp + s.fp for label, s in scores.items()} for name, scores in measured.items()
+        }
+    return figures
 
 
 @writes
