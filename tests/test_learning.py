@@ -202,9 +202,6 @@ def test_the_model_learns_what_the_rules_miss_and_records_its_scores(
     assert scores["crf"] > scores["rules"] + 0.2 and scores["combined"] >= scores["crf"] - 0.02
     evaluation = meta["evaluation"]
     assert evaluation["precision"]["crf"]["PER"] > 0.9 and evaluation["spans"]["crf"]["PER"] >= 10
-    # the model finds the persons the rules miss: all of its persons are lone, and right
-    assert evaluation["lone_spans"]["crf"]["PER"] == evaluation["spans"]["crf"]["PER"]
-    assert evaluation["lone_precision"]["crf"]["PER"] > 0.9
 
 
 def test_cross_validation_scores_rules_model_and_both(trained: tuple[Project, crf.Model]) -> None:
@@ -272,16 +269,15 @@ def test_both_together_are_scored_by_precision_measured_on_other_documents(
     assert scores.exact["GPE"].tp == scores.exact["ORG"].tp == 0 and scores.exact["ORG"].fn == 30
 
 
-def test_a_name_only_one_source_marks_is_dropped_where_such_names_were_mostly_wrong(
+def test_a_name_only_one_source_marks_is_kept_even_where_such_names_were_wrong(
     new_project: Callable[..., Project], tmp_path: Path
 ) -> None:
-    """A model taught that places are no entities leaves every place to the list alone.
-    Where such lone places were wrong (the second half's gold has none), the first half
-    drops them; where they were right (the first half's), the second keeps them."""
+    """A model taught that places are no entities leaves every place to the list alone;
+    they stay in the drafts even where the gold had none, because deleting a wrong draft
+    costs an annotator less than adding a missing one (and dropping them lost 0.04 F1 on
+    ANERcorp text of another kind than the training part, docs/learning.md)."""
     combined = combined_over_halves(new_project, tmp_path, None, "GPE", None)
-    assert labels_of_places(combined[:10]) == set()
-    assert labels_of_places(combined[10:]) == {"GPE"}
-    assert {s.label for _, layer, _ in combined if layer for s in layer.entities} >= {"PER", "DATE"}
+    assert labels_of_places(combined[:10]) == labels_of_places(combined[10:]) == {"GPE"}
 
 
 def test_a_precision_measured_on_few_spans_is_pulled_toward_the_default(
@@ -471,6 +467,21 @@ def test_evaluate_folds_cross_validates_from_the_command_line(
     assert per["crf"] > per["rules"]
     both = runner.invoke(app, ["evaluate", "--folds", "3", "--gold", str(figures), "-P", str(made.root)])
     assert both.exit_code == 1 and "give one" in both.stderr
+
+
+def test_train_can_measure_on_folds_of_every_document(new_project: Callable[..., Project]) -> None:
+    """A small project's test split holds a few documents; folds measure on all of them."""
+    made = new_project(generated(30))
+    result = runner.invoke(app, ["train", "--folds", "3", "--name", "cv", "-P", str(made.root)])
+    assert result.exit_code == 0, result.output
+    assert "on 30 held-out documents (3-fold cross-validation)" in result.output
+    evaluation = json.loads((made.root / "models" / "cv" / "meta.json").read_text(encoding="utf-8"))[
+        "evaluation"
+    ]
+    assert evaluation["folds"] == 3 and evaluation["documents"] == 30
+    assert evaluation["spans"]["crf"]["PER"] >= 80  # three persons a document, nearly all found
+    split = learning.train(made, load_annotator(made), name="split").meta["evaluation"]
+    assert split["folds"] is None and split["documents"] < 30
 
 
 def test_train_without_human_layers_says_what_to_do(new_project: Callable[..., Project]) -> None:

@@ -362,11 +362,10 @@ DEFAULT_PRECISION = {"rules": 0.9, "crf": 0.8}
 PRIOR_SPANS = 5
 
 
-def _estimate(evaluation: dict[str, Any], kind: str, source: str, label: str) -> float:
-    """The precision of ``source`` for ``label`` measured on all its spans (``kind`` "")
-    or on its lone ones ("lone_"), pulled toward the default."""
-    measured = float(evaluation[f"{kind}precision"][source][label])
-    counts = evaluation.get(f"{kind}spans")
+def _estimate(evaluation: dict[str, Any], source: str, label: str) -> float:
+    """The precision of ``source`` for ``label`` as measured, pulled toward the default."""
+    measured = float(evaluation["precision"][source][label])
+    counts = evaluation.get("spans")
     if counts is None:  # a model trained before the counts were recorded
         return measured
     n = int(counts.get(source, {}).get(label, 0))
@@ -374,29 +373,21 @@ def _estimate(evaluation: dict[str, Any], kind: str, source: str, label: str) ->
 
 
 class Combined:
-    """A trained model used beside the rules. Where they disagree on a place, the source
-    more precise for that label wins, and the span says so (``crf (over list:places)``);
-    where one marks a name and the other nothing, the name is kept unless such lone spans
-    of its label were mostly wrong. Precision is measured on held-out documents when the
-    model is trained (``meta.json``)."""
+    """A trained model used beside the rules: where they disagree on a place, the source
+    more precise for that label (measured on held-out documents when the model was
+    trained, ``meta.json``) wins, and the span says so (``crf (over list:places)``). A name
+    only one of them marks is kept: an annotator deletes a wrong draft faster than they add
+    a missing one."""
 
     def __init__(self, model: Model, finder: EntityFinder) -> None:
         self.model = model
         self.featurizer, self.tagger = model.tagging(finder)
         evaluation: dict[str, Any] = model.meta.get("evaluation", {})
         self.precision = {
-            (source, label): _estimate(evaluation, "", source, label)
+            (source, label): _estimate(evaluation, source, label)
             for source, labels in evaluation.get("precision", {}).items()
             for label in labels
         }
-        # (source, label) whose lone spans, where the other source marked nothing, are
-        # more often wrong than right: those are dropped
-        self.lone_dropped = frozenset(
-            (source, label)
-            for source, labels in evaluation.get("lone_precision", {}).items()
-            for label in labels
-            if _estimate(evaluation, "lone_", source, label) < 0.5
-        )
 
     def _precision(self, source: str, label: str) -> float:
         return self.precision.get((source, label), DEFAULT_PRECISION[source])
@@ -412,17 +403,10 @@ class Combined:
             for a, b, label, score in predicted
         ]
         ours = [c for c in ours if c.start < c.end]
-        # where each source marked something, and with what: a rival is the other source's span there
-        marks = {"crf": _marks(ours, len(analysis.norm)), "rules": _marks(rules, len(analysis.norm))}
-        if self.lone_dropped:
-            rules = [
-                c for c in rules if ("rules", c.label) not in self.lone_dropped or _marked(marks["crf"], c)
-            ]
-            ours = [
-                c for c in ours if ("crf", c.label) not in self.lone_dropped or _marked(marks["rules"], c)
-            ]
         if not ours:
             return rules
+        # where each source marked something, and with what: a rival is the other source's span there
+        marks = {"crf": _marks(ours, len(analysis.norm)), "rules": _marks(rules, len(analysis.norm))}
         pool = [(self._precision("rules", c.label), c, "crf") for c in rules] + [
             (self._precision("crf", c.label), c, "rules") for c in ours
         ]
@@ -444,11 +428,6 @@ class Combined:
                 c = Candidate(c.start, c.end, c.label, c.score, f"{c.rule} (over {rival.rule})")
             chosen.append(c)
         return sorted(chosen, key=lambda c: c.start)
-
-
-def _marked(marks: list[Candidate | None], c: Candidate) -> bool:
-    """Whether anything is marked where ``c`` is."""
-    return any(m is not None for m in marks[c.start : c.end])
 
 
 def _marks(candidates: list[Candidate], size: int) -> list[Candidate | None]:

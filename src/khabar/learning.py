@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from khabar import crf, preannotate
+from khabar import crf, preannotate, progress
 from khabar.errors import KhabarError
 from khabar.evaluate import Evaluation, evaluate
 from khabar.model import Document, Layer
@@ -134,35 +134,56 @@ def _alone(
 def source_precision(
     scored: dict[str, Scored], *, ignore_proclitics: bool = False, labels: Collection[str] | None = None
 ) -> dict[str, Any]:
-    """What decides between rules and model (``crf.Combined``), per label: the precision of
-    each on all its spans, and on its lone spans (where the other marked nothing), with the
-    number of spans each was measured on."""
-    lone: dict[str, Scored] = {"rules": [], "crf": []}
-    for (doc, rules, gold), (_, model, _) in zip(scored["rules"], scored["crf"], strict=True):
-        assert rules is not None and model is not None
-        for name, mine, theirs in (("rules", rules, model), ("crf", model, rules)):
-            marked = bytearray(len(doc.text))
-            for s in theirs.entities:
-                marked[s.start : s.end] = b"\x01" * (s.end - s.start)
-            alone = tuple(s for s in mine.entities if marked.find(1, s.start, s.end) == -1)
-            lone[name].append((doc, dataclasses.replace(mine, entities=alone), gold))
-    figures: dict[str, Any] = {}
-    for kind, spans in (("", scored), ("lone_", lone)):
-        exact = {
-            name: evaluate(spans[name], ignore_proclitics=ignore_proclitics, labels=labels).exact
-            for name in ("rules", "crf")
-        }
-        measured = {
-            name: {k: v for k, v in scores.items() if k != "overall"} for name, scores in exact.items()
-        }
-        figures[f"{kind}precision"] = {
+    """What decides between rules and model (``crf.Combined``): the precision of each per
+    label, and on how many spans it was measured."""
+    exact = {
+        name: evaluate(scored[name], ignore_proclitics=ignore_proclitics, labels=labels).exact
+        for name in ("rules", "crf")
+    }
+    measured = {name: {k: v for k, v in scores.items() if k != "overall"} for name, scores in exact.items()}
+    return {
+        "precision": {
             name: {label: round(s.precision, 4) for label, s in scores.items()}
             for name, scores in measured.items()
-        }
-        figures[f"{kind}spans"] = {
+        },
+        "spans": {
             name: {label: s.tp + s.fp for label, s in scores.items()} for name, scores in measured.items()
-        }
-    return figures
+        },
+    }
+
+
+def _held_out_parts(
+    project: Project, pairs: list[tuple[Document, Layer]], folds: int
+) -> list[list[tuple[Document, Layer]]]:
+    """The test split (``folds`` 0 or 1), or ``folds`` parts by a hash of each text."""
+    if folds <= 1:
+        return [[p for p in pairs if split_of(p[0].id, project.splits()) == "test"]]
+    return [[p for p in pairs if int(p[0].sha256[:8], 16) % folds == k] for k in range(folds)]
+
+
+def _score_held_out(
+    project: Project,
+    annotator: preannotate.Annotator,
+    pairs: list[tuple[Document, Layer]],
+    *,
+    folds: int,
+    ignore_proclitics: bool = False,
+    labels: Collection[str] | None = None,
+) -> dict[str, Scored] | None:
+    """Rules, model and both on each held-out part, the model trained on the other
+    documents; None when no part can be held out."""
+    featurizer = crf.Featurizer(annotator.entities)
+    parts = _held_out_parts(project, pairs, folds)
+    with tempfile.TemporaryDirectory() as tmp:
+        runs = []
+        for k, part in progress.track(list(enumerate(parts)), "training on held-out parts"):
+            held = {doc.id for doc, _ in part}
+            rest = [p for p in pairs if p[0].id not in held]
+            if part and rest:
+                runs.append((crf.train(rest, featurizer, Path(tmp) / f"part{k}"), part))
+        if not runs:
+            return None
+        return held_out(annotator, runs, ignore_proclitics=ignore_proclitics, labels=labels)
 
 
 @writes
@@ -172,11 +193,13 @@ def train(
     *,
     name: str | None = None,
     labels: Collection[str] | None = None,
+    folds: int = 0,
 ) -> crf.Model:
-    """Train on every human-annotated document; first measure a model trained without the
-    test split on that split, so the scores (and the precision that decides between model
-    and rules) come from documents the model has not seen. ``labels``: score only those
-    (the labels an imported corpus annotates), and record them."""
+    """Train on every human-annotated document. First measure models trained without the
+    test split (or, with ``folds``, without each of that many parts) on what they did not
+    see, so the scores, and the precision that decides between model and rules, come from
+    unseen documents. ``labels``: score only those (the labels an imported corpus
+    annotates), and record them."""
     pairs = list(human_pairs(project))
     if not pairs:
         raise KhabarError(
@@ -191,26 +214,21 @@ def train(
     folder = models_dir(project) / model_id
     if folder.exists():
         raise KhabarError(f"model {model_id} exists already", hint="give another --name")
-    percentages = project.splits()
-    test = [p for p in pairs if split_of(p[0].id, percentages) == "test"]
-    rest = [p for p in pairs if split_of(p[0].id, percentages) != "test"]
-    featurizer = crf.Featurizer(annotator.entities)
+    scored = _score_held_out(project, annotator, pairs, folds=folds, labels=labels)
     evaluation: dict[str, Any] = {}
-    if test and rest:
-        with tempfile.TemporaryDirectory() as tmp:
-            trial = crf.train(rest, featurizer, Path(tmp) / "trial")
-            scored = held_out(annotator, [(trial, test)], labels=labels)
+    if scored is not None:
         scores = {name: evaluate(pairs_, labels=labels).exact for name, pairs_ in scored.items()}
         evaluation = {
-            "documents": len(test),
+            "documents": len(scored["rules"]),
+            "folds": folds if folds > 1 else None,
             "labels": sorted(labels) if labels is not None else None,
             "f1": {
                 name: round(exact["overall"].f1, 4) for name, exact in scores.items() if "overall" in exact
             },
-            # the final model decides by the precision measured on the whole test split
+            # the final model decides by the precision measured on all the held-out documents
             **source_precision(scored, labels=labels),
         }
-    model = crf.train(pairs, featurizer, folder)
+    model = crf.train(pairs, crf.Featurizer(annotator.entities), folder)
     meta = {**model.meta, "evaluation": evaluation}
     atomic_write(folder / "meta.json", json.dumps(meta, ensure_ascii=False, indent=1) + "\n")
     atomic_write(models_dir(project) / "latest", model_id + "\n")
@@ -226,28 +244,22 @@ def cross_validate(
     labels: Collection[str] | None = None,
 ) -> dict[str, Evaluation]:
     """Scores of rules, model and both on held-out documents: the test split (``folds`` 0)
-    or each of ``folds`` parts in turn (documents assigned by a hash of their id); only
+    or each of ``folds`` parts in turn (documents assigned by a hash of their text); only
     entities of ``labels``, when given."""
-    pairs = list(human_pairs(project))
-    if folds <= 1:
-        parts = [[p for p in pairs if split_of(p[0].id, project.splits()) == "test"]]
-    else:
-        parts = [[p for p in pairs if int(p[0].sha256[:8], 16) % folds == k] for k in range(folds)]
-    featurizer = crf.Featurizer(annotator.entities)
-    with tempfile.TemporaryDirectory() as tmp:
-        runs = []
-        for k, part in enumerate(parts):
-            held = {doc.id for doc, _ in part}
-            train_pairs = [p for p in pairs if p[0].id not in held]
-            if part and train_pairs:
-                runs.append((crf.train(train_pairs, featurizer, Path(tmp) / f"fold{k}"), part))
-        if not runs:
-            raise KhabarError(
-                "not enough human-annotated documents to hold some out",
-                hint="annotate more documents, or use --folds",
-            )
-        totals = held_out(annotator, runs, ignore_proclitics=ignore_proclitics, labels=labels)
+    scored = _score_held_out(
+        project,
+        annotator,
+        list(human_pairs(project)),
+        folds=folds,
+        ignore_proclitics=ignore_proclitics,
+        labels=labels,
+    )
+    if scored is None:
+        raise KhabarError(
+            "not enough human-annotated documents to hold some out",
+            hint="annotate more documents, or use --folds",
+        )
     return {
         name: evaluate(pairs_, ignore_proclitics=ignore_proclitics, labels=labels)
-        for name, pairs_ in totals.items()
+        for name, pairs_ in scored.items()
     }
