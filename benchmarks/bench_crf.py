@@ -22,7 +22,6 @@ from common import build, peak_rss_mb, table
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from khabar import crf, learning, preannotate, project
 from khabar.engine import long_lived
-from khabar.evaluate import evaluate
 from khabar.ingest import ConllOptions
 from khabar.workflow import ingest_paths, load_annotator
 from test_learning import generated
@@ -65,12 +64,9 @@ def main(args: list[str]) -> None:
         scored = learning.held_out(
             annotator, [(model, test)], ignore_proclitics=ignore_proclitics, labels=labels
         )
-        scores = {
-            name: evaluate(pairs_, ignore_proclitics=ignore_proclitics, labels=labels)
-            for name, pairs_ in scored.items()
-        }
+        scores = learning.evaluations(scored, ignore_proclitics=ignore_proclitics, labels=labels)
         # pre-annotating, the model decides by its measured precision, as one `khabar train` saves
-        evaluation = learning.source_precision(scored, ignore_proclitics=ignore_proclitics, labels=labels)
+        evaluation = learning.source_precision(scores)
         combined = annotator.with_model(
             dataclasses.replace(model, meta={**model.meta, "evaluation": evaluation})
         )

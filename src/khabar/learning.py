@@ -64,15 +64,21 @@ def compare(
 ) -> dict[str, Evaluation]:
     """Rules alone, the model alone and both together, on the same held-out documents
     (only entities of ``labels``, when given)."""
-    return {
-        name: evaluate(pairs, ignore_proclitics=ignore_proclitics, labels=labels)
-        for name, pairs in held_out(
-            annotator, [(model, test)], ignore_proclitics=ignore_proclitics, labels=labels
-        ).items()
-    }
+    scored = held_out(annotator, [(model, test)], ignore_proclitics=ignore_proclitics, labels=labels)
+    return evaluations(scored, ignore_proclitics=ignore_proclitics, labels=labels)
 
 
 Scored = list[tuple[Document, Layer | None, Layer]]
+
+
+def evaluations(
+    scored: dict[str, Scored], *, ignore_proclitics: bool = False, labels: Collection[str] | None = None
+) -> dict[str, Evaluation]:
+    """Each source's (document, predicted, gold) triples scored."""
+    return {
+        name: evaluate(pairs, ignore_proclitics=ignore_proclitics, labels=labels)
+        for name, pairs in scored.items()
+    }
 
 
 def held_out(
@@ -105,7 +111,7 @@ def held_out(
             name: [p for j, (_, s) in enumerate(pieces) if j != k for p in s[name]]
             for name in ("rules", "crf")
         }
-        precision = source_precision(others, ignore_proclitics=ignore_proclitics, labels=labels)
+        precision = source_precision(evaluations(others, ignore_proclitics=ignore_proclitics, labels=labels))
         combined = rules_only.with_model(
             dataclasses.replace(model, meta={**model.meta, "evaluation": precision})
         )
@@ -131,16 +137,12 @@ def _alone(
     return scored
 
 
-def source_precision(
-    scored: dict[str, Scored], *, ignore_proclitics: bool = False, labels: Collection[str] | None = None
-) -> dict[str, Any]:
+def source_precision(scores: dict[str, Evaluation]) -> dict[str, Any]:
     """What decides between rules and model (``crf.Combined``): the precision of each per
     label, and on how many spans it was measured."""
-    exact = {
-        name: evaluate(scored[name], ignore_proclitics=ignore_proclitics, labels=labels).exact
-        for name in ("rules", "crf")
+    measured = {
+        name: {k: v for k, v in scores[name].exact.items() if k != "overall"} for name in ("rules", "crf")
     }
-    measured = {name: {k: v for k, v in scores.items() if k != "overall"} for name, scores in exact.items()}
     return {
         "precision": {
             name: {label: round(s.precision, 4) for label, s in scores.items()}
@@ -217,16 +219,18 @@ def train(
     scored = _score_held_out(project, annotator, pairs, folds=folds, labels=labels)
     evaluation: dict[str, Any] = {}
     if scored is not None:
-        scores = {name: evaluate(pairs_, labels=labels).exact for name, pairs_ in scored.items()}
+        scores = evaluations(scored, labels=labels)
         evaluation = {
             "documents": len(scored["rules"]),
             "folds": folds if folds > 1 else None,
             "labels": sorted(labels) if labels is not None else None,
             "f1": {
-                name: round(exact["overall"].f1, 4) for name, exact in scores.items() if "overall" in exact
+                name: round(result.exact["overall"].f1, 4)
+                for name, result in scores.items()
+                if "overall" in result.exact
             },
             # the final model decides by the precision measured on all the held-out documents
-            **source_precision(scored, labels=labels),
+            **source_precision(scores),
         }
     model = crf.train(pairs, crf.Featurizer(annotator.entities), folder)
     meta = {**model.meta, "evaluation": evaluation}
@@ -259,7 +263,4 @@ def cross_validate(
             "not enough human-annotated documents to hold some out",
             hint="annotate more documents, or use --folds",
         )
-    return {
-        name: evaluate(pairs_, ignore_proclitics=ignore_proclitics, labels=labels)
-        for name, pairs_ in scored.items()
-    }
+    return evaluations(scored, ignore_proclitics=ignore_proclitics, labels=labels)
