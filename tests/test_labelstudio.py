@@ -17,9 +17,10 @@ from khabar.agreement import adjudicate, agreement, kappa
 from khabar.interchange import from_record
 from khabar.labelstudio import annotation_layer, label_config, layer_results, task
 from khabar.model import Document, Layer, Provenance, Span, document_status
+from khabar.preannotate import Annotator
 from khabar.review import config_is_current
 from khabar.scheme import Scheme, default_scheme_text
-from khabar.snap import snap_layer, snap_span
+from khabar.snap import Drawn, snap_layer, snap_span
 
 
 @pytest.fixture
@@ -127,7 +128,7 @@ def test_bad_annotations_are_refused_with_the_reason(
 
 
 def known(phrase: str) -> bool:
-    return phrase in {"اوكرانيا"}
+    return phrase in {"اوكرانيا", "الناتو", "كاليفورنيا", "فالنسيا", "وجده", "جده"}
 
 
 @pytest.mark.parametrize(
@@ -136,25 +137,75 @@ def known(phrase: str) -> bool:
         ("قال «بايدن» أمس", 4, 11, "بايدن"),  # quotes
         ("قال بايدن، أمس", 4, 10, "بايدن"),  # comma
         ("قال  بايدن أمس", 3, 10, "بايدن"),  # spaces
-        ("انضمام لأوكرانيا", 7, 16, "أوكرانيا"),  # known name after a proclitic
+        ("انضمام لأوكرانيا", 7, 16, "أوكرانيا"),  # known name after a proclitic, the whole unknown
         ("وقدمت وثائق للناتو", 12, 18, "لناتو"),  # ل + ال contraction
-        ("قال والناتو", 4, 11, "الناتو"),  # conjunction before the article
+        ("وقدمت وثائق وللناتو", 12, 19, "لناتو"),  # and behind a conjunction
+        ("قال والناتو", 4, 11, "الناتو"),  # conjunction before a known name with the article
         ("قال بايدن", 4, 9, "بايدن"),  # a name that starts with ب stays whole
         ("قال لبنان", 4, 9, "لبنان"),  # and one that starts with ل
+        ("زار كاليفورنيا", 4, 14, "كاليفورنيا"),  # a known name that reads as ك + ال…
+        ("زار فالنسيا", 4, 11, "فالنسيا"),  # and as ف + ال…
+        ("زار «كاليفورنيا»", 4, 16, "كاليفورنيا"),  # its quotes still go
     ],
 )
 def test_snapping_trims_edges_and_clear_proclitics_only(
     text: str, start: int, end: int, expected: str
 ) -> None:
-    snapped, change = snap_span(text, Span(start, end, "GPE", text[start:end]), known)
-    assert snapped is not None and snapped.text == expected == text[snapped.start : snapped.end]
-    assert (change is None) == (text[start:end] == expected)
+    snapped = snap_span(text, Span(start, end, "GPE", text[start:end]), known)
+    assert (
+        snapped.span is not None
+        and snapped.span.text == expected == text[snapped.span.start : snapped.span.end]
+    )
+    assert (snapped.change is None) == (text[start:end] == expected)
+    assert snapped.question is None
+
+
+def test_shipped_names_that_read_as_a_proclitic_and_the_article_stay_whole() -> None:
+    lookup = Annotator.load().known
+    for name in ("كاليفورنيا", "فالنسيا", "كالياري", "باليرمو", "والونيا"):
+        assert lookup(name), f"{name} is no longer a shipped name: choose another"
+        text = f"زار الرئيس {name} أمس"
+        snapped = snap_span(text, Span(11, 11 + len(name), "GPE", name), lookup)
+        assert (snapped.span, snapped.change, snapped.question) == (
+            Span(11, 11 + len(name), "GPE", name),
+            None,
+            None,
+        )
+
+
+@pytest.mark.parametrize(
+    ("text", "start", "end", "proclitic"),
+    [
+        ("قال والمجلس", 4, 11, "و"),  # an unknown word with the article: و, or a name «والمجلس»?
+        ("قال وبالمجلس", 4, 12, "وب"),
+        ("زار وجده", 4, 8, "و"),  # Oujda, or و + Jeddah: both are known names
+    ],
+)
+def test_a_proclitic_that_is_possible_but_not_certain_is_kept_and_asked(
+    text: str, start: int, end: int, proclitic: str
+) -> None:
+    span = Span(start, end, "ORG", text[start:end])
+    snapped = snap_span(text, span, known)
+    assert snapped.span == span and snapped.change is None
+    assert snapped.question is not None
+    assert snapped.question.startswith(
+        f'"{span.text}" ({start}:{end}): may start with the proclitic {proclitic} ('
+    )
+    assert snapped.question.endswith("; kept as drawn")
+
+
+def test_a_models_span_takes_the_article_reading_but_never_cuts_a_known_name() -> None:
+    text = "قال والمجلس إن كاليفورنيا"
+    drafted = snap_span(text, Span(4, 11, "ORG", "والمجلس"), known, Drawn.MACHINE)
+    assert drafted.span is not None and drafted.span.text == "المجلس" and drafted.question is None
+    whole = snap_span(text, Span(15, 25, "GPE", "كاليفورنيا"), known, Drawn.MACHINE)
+    assert whole.span == Span(15, 25, "GPE", "كاليفورنيا") and whole.change is None
 
 
 @pytest.mark.parametrize(("text", "start"), [("قال «بايدن»", 10), ("«»", 0), ("قال بايدن، .", 9)])
 def test_a_span_of_only_punctuation_is_dropped_even_at_the_end_of_the_text(text: str, start: int) -> None:
-    snapped, change = snap_span(text, Span(start, len(text), "GPE", text[start:]), known)
-    assert snapped is None and change is not None and "nothing left" in change
+    snapped = snap_span(text, Span(start, len(text), "GPE", text[start:]), known)
+    assert snapped.span is None and snapped.change is not None and "nothing left" in snapped.change
 
 
 def test_snapping_moves_arguments_with_their_entities(seed: tuple[Document, Layer], scheme: Scheme) -> None:
@@ -171,11 +222,30 @@ def test_snapping_moves_arguments_with_their_entities(seed: tuple[Document, Laye
         )
         for e in gold.events
     )
-    layer, changes = snap_layer(
+    snapped = snap_layer(
         doc, dataclasses.replace(gold, entities=grown, events=events), lambda p: p == "بوتين"
     )
-    assert layer == gold
-    assert changes == ['PER "لبوتين" (167:173) -> "بوتين" (168:173): proclitic']
+    assert snapped.layer == gold
+    assert snapped.changes == ('PER "لبوتين" (167:173) -> "بوتين" (168:173): proclitic',)
+    assert snapped.questions == ()
+
+
+def test_a_layer_keeps_an_uncertain_span_as_drawn_and_lists_one_question() -> None:
+    doc = Document("d", "وقال والمجلس إن كاليفورنيا رفضت «لأوكرانيا».")
+    drawn = (
+        Span(5, 12, "ORG", "والمجلس"),
+        Span(16, 26, "GPE", "كاليفورنيا"),
+        Span(32, 43, "GPE", "«لأوكرانيا»"),
+    )
+    layer = Layer(doc.id, "review:a", "review", doc.sha256, Provenance("a"), drawn)
+    snapped = snap_layer(doc, layer, known)
+    assert snapped.layer.entities == (drawn[0], drawn[1], Span(34, 42, "GPE", "أوكرانيا"))
+    assert snapped.changes == (
+        'GPE "«لأوكرانيا»" (32:43) -> "أوكرانيا" (34:42): white space or punctuation and proclitic',
+    )
+    assert snapped.questions == (
+        'ORG "والمجلس" (5:12): may start with the proclitic و (the rest is not a known name); kept as drawn',
+    )
 
 
 def review(doc: Document, who: str, spans: list[tuple[int, int, str]]) -> Layer:

@@ -332,6 +332,57 @@ def test_an_edited_annotation_is_pulled_again_and_the_old_version_kept(
     assert old.entities[0].label == "GPE" and old.provenance.annotation == annotation.id
 
 
+def test_pull_keeps_names_that_look_like_a_proclitic_and_asks_about_uncertain_ones(
+    server: tuple[str, str], team_project: Callable[[list[Record]], Project]
+) -> None:
+    text = (
+        "زار الرئيس كاليفورنيا ثم فالنسيا، واستقبله المجلس البلدي والمجلس الإقليمي، وتحدث عن دعمه لأوكرانيا."
+    )
+    made = team_project([{"id": "visit", "text": text}])
+    push(made)
+    (task,) = tasks_of(made, server)
+
+    def at(word: str) -> tuple[int, int]:
+        start = text.index(word)
+        return start, start + len(word)
+
+    def span(word: str) -> str:
+        return "{}:{}".format(*at(word))
+
+    # an annotator: two places that read like ك / ف + the article, drawn exactly; an
+    # organisation drawn with its conjunction; a place drawn with its preposition
+    drawn = [("كاليفورنيا", "GPE"), ("فالنسيا", "GPE"), ("والمجلس الإقليمي", "ORG"), ("لأوكرانيا", "GPE")]
+    result = [entity_region(text, *at(word), label, f"r{n}") for n, (word, label) in enumerate(drawn)]
+    annotation = sdk(server).annotations.create(id=task.id, result=result)
+
+    pulled = runner.invoke(app, ["pull", "-P", str(made.root)])
+    assert pulled.exit_code == 0, pulled.output + pulled.stderr
+    where = f"task {task.id} annotation {annotation.id} (visit)"
+    question = (
+        f'{where}: ORG "والمجلس الإقليمي" ({span("والمجلس الإقليمي")}): may start with the proclitic و '
+        "(the rest is not a known name); kept as drawn"
+    )
+    reported = [
+        line for line in pulled.output.splitlines() if line.startswith(("snapped", "question", "pull"))
+    ]
+    assert reported == [
+        f'snapped: {where}: GPE "لأوكرانيا" ({span("لأوكرانيا")}) -> "أوكرانيا" ({span("أوكرانيا")}): '
+        "proclitic",
+        f"question: {question}",
+        "pull: 1 annotations, 1 review layers written, 0 unchanged, 0 refused, 1 questions for the curator",
+    ]
+    (layer,) = [x for x in made.store().layers("visit") if x.kind == "review"]
+    assert [(text[s.start : s.end], s.text, s.label) for s in layer.entities] == [
+        ("كاليفورنيا", "كاليفورنيا", "GPE"),
+        ("فالنسيا", "فالنسيا", "GPE"),
+        ("والمجلس الإقليمي", "والمجلس الإقليمي", "ORG"),
+        ("أوكرانيا", "أوكرانيا", "GPE"),
+    ]
+    assert [(s.start, s.end) for s in layer.entities[:3]] == [at(word) for word, _ in drawn[:3]]
+    report = pull(made)
+    assert report.unchanged == 1 and report.questions == [question]  # asked on every pull of it
+
+
 def test_a_task_whose_text_changed_is_refused(
     server: tuple[str, str],
     team_project: Callable[[list[Record]], Project],

@@ -9,6 +9,7 @@ and a payload (read by a release). SQLite, one file in the project's state folde
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import sqlite3
@@ -56,15 +57,22 @@ class UnitCache:
     def __init__(self, path: Path | None = None) -> None:
         self.memory: dict[str, tuple[bytes, bytes]] | None = None
         self.db: sqlite3.Connection | None = None
+        #: why results are not being kept on disk (a full or read-only disk), if they are not
+        self.unwritable: str | None = None
         if path is None:
             self.memory = {}
             return
-        path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self.db = self._open(path)
-        except sqlite3.DatabaseError:  # a damaged cache only makes a run slower: start a new one
-            path.unlink(missing_ok=True)
-            self.db = self._open(path)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                self.db = self._open(path)
+            except sqlite3.DatabaseError as error:
+                if _unwritable(error):
+                    raise
+                path.unlink(missing_ok=True)  # a damaged cache only makes a run slower: start anew
+                self.db = self._open(path)
+        except (OSError, sqlite3.Error) as error:
+            self._in_memory(error)
 
     @staticmethod
     def _open(path: Path) -> sqlite3.Connection:
@@ -74,6 +82,16 @@ class UnitCache:
         db.execute("PRAGMA synchronous = OFF")
         db.executescript(SCHEMA)
         return db
+
+    def _in_memory(self, error: Exception) -> None:
+        """Go on without the disk: a cache only saves work, so a command that cannot write
+        it (the disk is full or read-only) still runs, in full each time."""
+        if self.db is not None:
+            with contextlib.suppress(sqlite3.Error):
+                self.db.close()
+        self.db = None
+        self.memory = {}
+        self.unwritable = str(error)
 
     def _get(self, key: str, column: int) -> Any | None:
         if self.memory is not None:
@@ -94,19 +112,22 @@ class UnitCache:
         value: dict[str, Any] | None = self._get(key, 1)
         return value
 
-    def put_many(self, items: list[tuple[str, dict[str, Any], dict[str, Any]]]) -> None:
-        self.put_packed([(key, pack(summary), pack(payload)) for key, summary, payload in items])
-
     def put_packed(self, packed: list[tuple[str, bytes, bytes]]) -> None:
         """Entries already packed (by a worker) with :func:`pack`."""
         if self.memory is not None:
             self.memory.update((key, (s, p)) for key, s, p in packed)
             return
         assert self.db is not None
-        with self.db:
-            self.db.executemany(
-                "INSERT OR REPLACE INTO unit (key, summary, payload) VALUES (?, ?, ?)", packed
-            )
+        try:
+            with self.db:
+                self.db.executemany(
+                    "INSERT OR REPLACE INTO unit (key, summary, payload) VALUES (?, ?, ?)", packed
+                )
+        except sqlite3.OperationalError as error:
+            if not _unwritable(error):
+                raise
+            self._in_memory(error)
+            self.put_packed(packed)
 
     def close(self) -> None:
         if self.db is not None:
@@ -123,5 +144,20 @@ class UnitCache:
             self.memory["stamp:" + key] = (b"", b"")
             return
         assert self.db is not None
-        with self.db:
-            self.db.execute("INSERT OR IGNORE INTO stamp (key) VALUES (?)", (key,))
+        try:
+            with self.db:
+                self.db.execute("INSERT OR IGNORE INTO stamp (key) VALUES (?)", (key,))
+        except sqlite3.OperationalError as error:
+            if not _unwritable(error):
+                raise
+            self._in_memory(error)
+            self.put_stamp(key)
+
+
+def _unwritable(error: sqlite3.Error) -> bool:
+    """Whether SQLite failed for want of a writable disk (full, read-only, no access)."""
+    message = str(error).lower()
+    return any(
+        words in message
+        for words in ("disk is full", "readonly", "read-only", "unable to open", "disk i/o error", "access")
+    )

@@ -23,7 +23,7 @@ from typer.core import TyperGroup
 
 from khabar import __version__, iob, project, studio
 from khabar.engine import Engine
-from khabar.errors import KhabarError
+from khabar.errors import DISK_ERRNOS, KhabarError, WriteError
 from khabar.ingest import ConllOptions
 from khabar.model import STATUSES
 from khabar.store import atomic_write
@@ -130,6 +130,15 @@ def command(group: typer.Typer = app, name: str | None = None, hidden: bool = Fa
                 return fn(*args, **kwargs)
             except KhabarError as error:
                 fail(error)
+            except OSError as error:  # a disk that is full or read-only, met outside the store
+                if error.errno not in DISK_ERRNOS:
+                    raise
+                where = error.filename or "a file"
+                fail(
+                    WriteError(
+                        f"cannot write {where}: {error.strerror}", hint="free space or fix permissions"
+                    )
+                )
 
         group.command(name=name, hidden=hidden)(run)
         return fn
@@ -690,13 +699,17 @@ def push(
     )
     for problem in report.failed:
         err.print(f"not pushed: {problem}", markup=False)
+    for problem in report.unknown:
+        err.print(f"unknown whether pushed: {problem}", markup=False)
     out.print(
         f"push: {report.new} new tasks, {report.updated} drafts updated, {report.unchanged} unchanged, "
         f"{report.skipped_annotated} kept as annotated"
     )
-    if report.failed:
+    if report.failed or report.unknown:
         err.print(
-            "hint: run `khabar push` again to finish; pushed documents are not sent twice", markup=False
+            "hint: run `khabar push` again to finish: it lists the project's tasks first and creates "
+            "only the missing ones, so no document is sent twice",
+            markup=False,
         )
         raise typer.Exit(1)
 
@@ -715,13 +728,57 @@ def pull(
     report = review.pull(here(project_dir), since=since)
     for change in report.changes:
         out.print(f"snapped: {change}", markup=False)
+    for question in report.questions:
+        out.print(f"question: {question}", markup=False)
     for refusal in report.refused:
         err.print(f"refused: {refusal}", markup=False)
     out.print(
         f"pull: {report.annotations} annotations, {report.written} review layers written, "
-        f"{report.unchanged} unchanged, {len(report.refused)} refused"
+        f"{report.unchanged} unchanged, {len(report.refused)} refused, "
+        f"{len(report.questions)} questions for the curator"
     )
     if report.refused:
+        raise typer.Exit(1)
+
+
+@command()
+def doctor(
+    quarantine: Annotated[
+        bool,
+        typer.Option(
+            "--quarantine", help="Move broken lines into .khabar/quarantine/ and keep the rest of each file."
+        ),
+    ] = False,
+    project_dir: ProjectDir = None,
+) -> None:
+    """Find broken lines in the store (cut short, not JSON, stored twice) as file:line;
+    exit 1 if there are any. With --quarantine, set them aside so every command reads the
+    rest; nothing is deleted.
+
+    Example:  khabar doctor --quarantine
+    """
+    from khabar import doctor as doctors
+
+    made = here(project_dir)
+    if quarantine:
+        moved, folder = doctors.quarantine(made)
+        for finding in moved:
+            out.print(f"quarantined: {finding}", markup=False)
+        out.print(f"doctor: {len(moved)} broken lines moved" + (f" to {folder}" if folder else ""))
+        if moved:
+            out.print(
+                "next: `khabar validate`; mend a quarantined line by hand and ingest it again", markup=False
+            )
+        return
+    findings = doctors.examine(made)
+    for finding in findings:
+        err.print(f"broken: {finding}", markup=False)
+    out.print(f"doctor: {len(findings)} broken lines")
+    if findings:
+        err.print(
+            "hint: restore the files from git, or run `khabar doctor --quarantine` to set the lines aside",
+            markup=False,
+        )
         raise typer.Exit(1)
 
 

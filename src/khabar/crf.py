@@ -27,7 +27,7 @@ from khabar import __version__
 from khabar.entities import Candidate, EntityFinder, Tokens, among, proclitic_analyses
 from khabar.errors import KhabarError
 from khabar.model import Document, Layer, Span, kept_score
-from khabar.snap import snap_span
+from khabar.snap import Drawn, snap_span
 from khabar.store import atomic_write
 from khabar.text import SPAN_EDGE, Analysis, normalize, sentences, tokens
 
@@ -212,7 +212,9 @@ class Featurizer:
 
 
 def _snap(text: str, start: int, end: int, known: Callable[[str], bool]) -> tuple[int, int] | None:
-    snapped, _ = snap_span(text, Span(start, end, "", text[start:end]), known)
+    # a prediction is a run of whole tokens, proclitics and all (token_tags tags the token
+    # «والمجلس» for the name «المجلس»), so و + ال is cut, not asked (khabar.snap)
+    snapped = snap_span(text, Span(start, end, "", text[start:end]), known, Drawn.MACHINE).span
     return None if snapped is None else (snapped.start, snapped.end)
 
 

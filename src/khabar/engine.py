@@ -12,9 +12,13 @@ workers. A task that still fails is reported, never dropped: the stage gets a
 from __future__ import annotations
 
 import concurrent.futures as cf
+import ctypes
 import gc
 import itertools
 import multiprocessing
+import os
+import signal
+import sys
 import traceback
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -116,7 +120,12 @@ def _processes(fn: Callable[[T], R], tasks: Iterable[T], engine: Engine) -> Iter
     errors: dict[int, str] = {}
     in_flight = 2 * engine.workers
     while True:
-        with cf.ProcessPoolExecutor(max_workers=engine.workers, mp_context=context) as pool:
+        with cf.ProcessPoolExecutor(
+            max_workers=engine.workers,
+            mp_context=context,
+            initializer=_die_with_parent,
+            initargs=(os.getpid(),),
+        ) as pool:
             futures: dict[cf.Future[R | Failed], tuple[int, T]] = {}
             broken = False
 
@@ -152,6 +161,19 @@ def _processes(fn: Callable[[T], R], tasks: Iterable[T], engine: Engine) -> Iter
                 _fill(pool, fn, futures, again, stream, in_flight)
         if not broken:
             return
+
+
+def _die_with_parent(parent: int) -> None:
+    """In a worker: end when the process that started it ends, however it ends. A worker
+    left behind by a killed ``khabar`` would wait on its task queue for ever."""
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before the line above took effect
+        os._exit(1)
+
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 def _fill(

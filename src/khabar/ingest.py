@@ -16,12 +16,13 @@ from typing import Any, BinaryIO
 
 from khabar import iob
 from khabar.engine import Engine, Failed
-from khabar.errors import InputError
+from khabar.errors import InputError, writing_to
 from khabar.interchange import MAX_TEXT, check_text, derived_id, from_record
 from khabar.model import Document, Layer, Provenance, created_now
 from khabar.scheme import Scheme
 from khabar.store import (
     Store,
+    all_or_nothing,
     document_from_record,
     document_record,
     dumps,
@@ -155,14 +156,18 @@ def ingest(
                 aside.add("documents", doc.id, document_record(doc))
             if found.gold is not None:
                 aside.add("layers", doc.id, layer_record(found.gold))
-        for shard in aside.shards():
-            store.put_documents(document_from_record(r) for r in aside.records("documents", shard))
-            golds = [layer_from_record(r) for r in aside.records("layers", shard)]
-            if not golds:
-                continue  # the shard's layers need not be read
-            held = {(x.doc_id, x.name): x for layers in store.shard_layers(shard).values() for x in layers}
-            golds = [gold for gold in golds if not gold.same_annotation(held.get((gold.doc_id, gold.name)))]
-            report.gold_layers += store.put_layers(golds)
+        # every shard lands, or none does (a full disk leaves the store as it was)
+        with all_or_nothing():
+            for shard in aside.shards():
+                store.put_documents(document_from_record(r) for r in aside.records("documents", shard))
+                golds = [layer_from_record(r) for r in aside.records("layers", shard)]
+                if not golds:
+                    continue  # the shard's layers need not be read
+                held = {
+                    (x.doc_id, x.name): x for layers in store.shard_layers(shard).values() for x in layers
+                }
+                golds = [g for g in golds if not g.same_annotation(held.get((g.doc_id, g.name)))]
+                report.gold_layers += store.put_layers(golds)
     report.problems = [problem for _, problem in sorted(problems, key=lambda p: p[0])]
     return report
 
@@ -214,7 +219,8 @@ class _Aside:
 
     def _flush(self) -> None:
         for (kind, shard), lines in self.pending.items():
-            with (self.folder / f"{shard}.{kind}.jsonl").open("a", encoding="utf-8") as out:
+            path = self.folder / f"{shard}.{kind}.jsonl"
+            with writing_to(path), path.open("a", encoding="utf-8") as out:
                 out.writelines(lines)
             self.written.add(shard)
         self.pending = {}

@@ -269,6 +269,8 @@ class PushReport:
     unchanged: int = 0
     skipped_annotated: int = 0
     failed: list[str] = field(default_factory=list)
+    # batches sent when the connection broke: the server may or may not have created them
+    unknown: list[str] = field(default_factory=list)
     tasks: dict[str, int] = field(default_factory=dict)  # doc id -> task id
 
 
@@ -411,7 +413,14 @@ class Studio:
                 ),
             )
         except StudioError as err:
-            report.failed.append(f"a batch of {len(batch)} documents from {batch[0][0].id}: {err.message}")
+            what = f"a batch of {len(batch)} documents from {batch[0][0].id}"
+            if isinstance(err.__cause__, httpx.HTTPError) and not isinstance(
+                err.__cause__, httpx.ConnectError
+            ):
+                # the request went out and no answer came back: it may have been committed
+                report.unknown.append(f"{what}: the connection broke before the server answered")
+            else:
+                report.failed.append(f"{what}: {err.message}")
             return
         for (doc, _), task_id in zip(batch, response.task_ids or [], strict=False):
             report.tasks[doc.id] = int(task_id)

@@ -4,6 +4,11 @@ Every command that writes the corpus, the annotations, a release or Label Studio
 map holds ``.khabar/lock`` while it runs. The lock is an ``flock`` on that file, so the
 kernel drops it when its process dies, however it dies: a lock left by a killed process is
 never in the way. The file's text says who holds it, for the message another command gives.
+
+A forked child (a ``--workers`` process) would share the lock's open file, and with it the
+``flock``, for as long as it lives: a main process killed by ``kill -9`` would then leave
+its workers holding the project. So a child closes its copy at fork (``os.register_at_fork``);
+only the process that took the lock holds it.
 """
 
 from __future__ import annotations
@@ -12,18 +17,36 @@ import fcntl
 import os
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from khabar.errors import KhabarError
+from khabar.errors import KhabarError, writing_to
 
 
 class BusyError(KhabarError):
     """Another khabar process is writing to the project."""
 
 
-_held: dict[Path, int] = {}  # lock files this process holds, with how deep
+@dataclass(slots=True)
+class _Held:
+    fd: int
+    depth: int = 1
+
+
+_held: dict[Path, _Held] = {}  # lock files this process holds
+
+
+def _forget_in_child() -> None:
+    """In a forked child: close the inherited lock files (the parent holds the locks)."""
+    for held in _held.values():
+        with suppress(OSError):
+            os.close(held.fd)
+    _held.clear()
+
+
+os.register_at_fork(after_in_child=_forget_in_child)
 
 
 @contextmanager
@@ -31,14 +54,15 @@ def hold(path: Path, command: str | None = None) -> Iterator[None]:
     """Hold the lock at ``path`` (re-entrant within a process) or raise :class:`BusyError`."""
     path = path.resolve()
     if path in _held:
-        _held[path] += 1
+        _held[path].depth += 1
         try:
             yield
         finally:
-            _held[path] -= 1
+            _held[path].depth -= 1
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    with writing_to(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -49,9 +73,10 @@ def hold(path: Path, command: str | None = None) -> Iterator[None]:
                 hint="wait for that command to finish and run this one again",
             ) from None
         what = command or " ".join(["khabar", *sys.argv[1:]])
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"pid {os.getpid()} is running `{what}` since {_now()}\n".encode(), 0)
-        _held[path] = 1
+        with writing_to(path):
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"pid {os.getpid()} is running `{what}` since {_now()}\n".encode(), 0)
+        _held[path] = _Held(fd)
         try:
             yield
         finally:

@@ -93,6 +93,8 @@ class Project:
             self.store().remove_orphans()
             for stale in self.state_dir.glob("ingest-*"):  # what a killed ingest set aside
                 shutil.rmtree(stale, ignore_errors=True)
+            for stale in self.build_dir.glob(".*.partial"):  # the folder of a killed release
+                shutil.rmtree(stale, ignore_errors=True)
             yield
 
     def store(self) -> Store:

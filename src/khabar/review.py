@@ -125,6 +125,8 @@ class PullReport:
     unchanged: int = 0
     refused: list[Refusal] = field(default_factory=list)
     changes: list[str] = field(default_factory=list)
+    #: spans kept as the annotator drew them where a proclitic may belong outside: for the curator
+    questions: list[str] = field(default_factory=list)
 
 
 @writes
@@ -181,9 +183,11 @@ def _review_layer(
     except ValueError as err:
         report.refused.append(Refusal(ann.doc_id, ann.task, ann.annotation, str(err)))
         return None
-    layer, changes = snap_layer(doc, layer, known)
-    report.changes += [f"task {ann.task} annotation {ann.annotation} ({doc.id}): {c}" for c in changes]
-    return layer
+    snapped = snap_layer(doc, layer, known)
+    where = f"task {ann.task} annotation {ann.annotation} ({doc.id})"
+    report.changes += [f"{where}: {change}" for change in snapped.changes]
+    report.questions += [f"{where}: {question}" for question in snapped.questions]
+    return snapped.layer
 
 
 def agreement_report(project: Project) -> list[agreement.PairAgreement]:

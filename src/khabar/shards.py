@@ -15,7 +15,7 @@ from typing import Any
 
 from khabar import preannotate
 from khabar.engine import alive_for_good, few_collections
-from khabar.store import Store
+from khabar.store import RawDocument, Store
 
 # One annotator per process and recipe: loading the name lists takes a second or two,
 # and a worker runs many shards.
@@ -101,10 +101,10 @@ def draft_shard(task: DraftTask) -> Drafted:
 
 @dataclass(frozen=True, slots=True)
 class UnitTask:
-    """Documents whose units are not cached: (key, document line, layer lines) each."""
+    """Documents whose units are not cached: (key, stored lines) each."""
 
     scheme: Any  # khabar.scheme.Scheme
-    pending: tuple[tuple[str, str, tuple[str, ...]], ...]
+    pending: tuple[tuple[str, RawDocument], ...]
 
     def __str__(self) -> str:
         return f"documents {self.pending[0][0][:8]}… ({len(self.pending)})"
@@ -116,9 +116,9 @@ def unit_chunk(task: UnitTask) -> list[tuple[str, dict[str, Any], bytes, bytes]]
     from khabar.units import compute
 
     with few_collections():
-        pairs = [Store.parse(doc_line, list(layer_lines)) for _, doc_line, layer_lines in task.pending]
+        pairs = [Store.parse(raw) for _, raw in task.pending]
         results = compute(pairs, task.scheme)
     return [
         (key, summary, pack(summary), pack(payload))
-        for (key, _, _), (summary, payload) in zip(task.pending, results, strict=True)
+        for (key, _), (summary, payload) in zip(task.pending, results, strict=True)
     ]

@@ -17,15 +17,17 @@ import os
 import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple, TypeVar
 
 import orjson
 
-from khabar.errors import ProjectError
+from khabar.errors import ProjectError, writing_to
 from khabar.model import Argument, Document, Event, Layer, Provenance, Span
 
 SHARD_DIGITS = 2
+T = TypeVar("T")
 
 
 def _file_mode() -> int:
@@ -56,23 +58,87 @@ def atomic_write(path: Path, data: bytes | str, *, sync_dir: bool = True, durabl
 
     With ``sync_dir=False`` the caller syncs the folder once after many writes. With
     ``durable=False`` nothing is forced to disk: still atomic for a crashed process, for
-    files that can be made again (machine drafts)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    files that can be made again (machine drafts). Inside :func:`all_or_nothing` the file
+    is only staged. A full or read-only disk raises a one-line
+    :class:`~khabar.errors.WriteError`, the temporary file removed."""
     raw = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    with writing_to(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+        try:
+            os.fchmod(fd, FILE_MODE)
+            with os.fdopen(fd, "wb") as out:
+                out.write(raw)
+                if durable:
+                    out.flush()
+                    os.fsync(out.fileno())
+            if _staged is not None:
+                _stage(path, Path(tmp))
+                return
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        if sync_dir and durable:
+            sync_directory(path.parent)
+
+
+def remove_file(path: Path) -> None:
+    """Delete ``path`` (staged inside :func:`all_or_nothing`)."""
+    if _staged is not None:
+        _stage(path, None)
+    else:
+        path.unlink(missing_ok=True)
+
+
+# Files written inside all_or_nothing: path -> its staged new content (None: deleted).
+_staged: dict[Path, Path | None] | None = None
+
+
+def _stage(path: Path, tmp: Path | None) -> None:
+    assert _staged is not None
+    previous = _staged.get(path)
+    if previous is not None:
+        previous.unlink(missing_ok=True)
+    _staged[path] = tmp
+
+
+def _current(path: Path) -> Path | None:
+    """Where the content of ``path`` is now: its staged version inside all_or_nothing."""
+    if _staged is not None and path in _staged:
+        return _staged[path]
+    return path
+
+
+@contextmanager
+def all_or_nothing() -> Iterator[None]:
+    """Every file written inside is staged beside its target and renamed into place only
+    when the block ends without an error: a write that fails (a full disk) leaves every
+    file as it was, and its staged files are removed."""
+    global _staged
+    if _staged is not None:  # nested: the outer block commits
+        yield
+        return
+    staged: dict[Path, Path | None] = {}
+    _staged = staged
     try:
-        os.fchmod(fd, FILE_MODE)
-        with os.fdopen(fd, "wb") as out:
-            out.write(raw)
-            if durable:
-                out.flush()
-                os.fsync(out.fileno())
-        os.replace(tmp, path)
+        yield
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        _staged = None
+        for tmp in staged.values():
+            if tmp is not None:
+                tmp.unlink(missing_ok=True)
         raise
-    if sync_dir and durable:
-        sync_directory(path.parent)
+    _staged = None
+    for path, tmp in staged.items():
+        with writing_to(path):
+            if tmp is None:
+                path.unlink(missing_ok=True)
+            else:
+                os.replace(tmp, path)
+    for folder in {path.parent for path in staged}:
+        if folder.is_dir():
+            sync_directory(folder)
 
 
 def dumps(record: dict[str, Any]) -> str:
@@ -189,6 +255,24 @@ def layer_from_record(record: dict[str, Any]) -> Layer:
 # --- the store ------------------------------------------------------------------------
 
 
+class RawDocument(NamedTuple):
+    """A document's stored line and its layers' lines, with where each is (``file:line``:
+    the document's first, then its layers')."""
+
+    doc_id: str
+    line: str
+    layer_lines: list[str]
+    where: tuple[str, ...]
+
+
+def _document_key(record: dict[str, Any]) -> str:
+    return str(record["id"])
+
+
+def _layer_key_of(record: dict[str, Any]) -> tuple[str, str]:
+    return str(record["doc_id"]), str(record["name"])
+
+
 class Store:
     """Documents under ``corpus_dir``, their layers under ``annotations_dir``."""
 
@@ -207,49 +291,63 @@ class Store:
             yield from self.shard_documents(shard)
 
     def shard_documents(self, shard: str) -> Iterator[Document]:
-        for record in _read_lines(self.corpus_dir / f"{shard}.jsonl"):
-            yield document_from_record(record)
+        for where, record in _keyed(self.corpus_dir / f"{shard}.jsonl", _document_key).values():
+            yield _loaded(where, document_from_record, record)
 
     @property
     def drafts_dir(self) -> Path:
         return self.annotations_dir / "drafts"
 
-    def _layer_dir(self, kind: str) -> Path:
-        return self.drafts_dir if kind == "pre" else self.annotations_dir
-
     def shard_layers(self, shard: str) -> dict[str, list[Layer]]:
         """The layers of one shard (human work, then drafts), by document id."""
         by_doc: dict[str, list[Layer]] = defaultdict(list)
         for folder in (self.annotations_dir, self.drafts_dir):
-            for record in _read_lines(folder / f"{shard}.jsonl"):
-                layer = layer_from_record(record)
+            for where, record in _keyed(folder / f"{shard}.jsonl", _layer_key_of).values():
+                layer = _loaded(where, layer_from_record, record)
                 by_doc[layer.doc_id].append(layer)
         return by_doc
 
-    def raw_shard(self, shard: str) -> list[tuple[str, str, list[str]]]:
-        """(doc id, document line, layer lines) of a shard, as stored: what a cache key is
-        made of, read without parsing the JSON."""
-        layers: dict[str, list[str]] = defaultdict(list)
+    def raw_shard(self, shard: str) -> list[RawDocument]:
+        """The lines of a shard's documents and their layers, as stored: what a cache key
+        is made of, read without parsing the JSON. A document or layer stored twice is named."""
+        layers: dict[str, list[tuple[str, str]]] = defaultdict(list)
         for folder in (self.annotations_dir, self.drafts_dir):
-            for line in _raw_lines(folder / f"{shard}.jsonl"):
-                layers[_line_id(line, '"doc_id":"')].append(line)
-        return [
-            (doc_id, line, layers.get(doc_id, []))
-            for line in _raw_lines(self.corpus_dir / f"{shard}.jsonl")
-            for doc_id in (_line_id(line, '"id":"'),)
-        ]
+            seen: dict[tuple[str, str], str] = {}
+            for where, line in _raw_lines(folder / f"{shard}.jsonl"):
+                key = _layer_key(line, where)
+                if key in seen:
+                    raise _twice(where, key, seen[key])
+                seen[key] = where
+                layers[key[0]].append((where, line))
+        found: list[RawDocument] = []
+        first: dict[str, str] = {}
+        for where, line in _raw_lines(self.corpus_dir / f"{shard}.jsonl"):
+            doc_id = _line_id(line, '"id":"', where)
+            if doc_id in first:
+                raise _twice(where, doc_id, first[doc_id])
+            first[doc_id] = where
+            own = layers.get(doc_id, [])
+            found.append(RawDocument(doc_id, line, [x for _, x in own], (where, *(w for w, _ in own))))
+        return found
 
     @staticmethod
-    def parse(doc_line: str, layer_lines: list[str]) -> tuple[Document, list[Layer]]:
-        """The document and layers of lines from ``raw_shard``."""
+    def parse(raw: RawDocument) -> tuple[Document, list[Layer]]:
+        """The document and layers of lines from ``raw_shard``; a corrupt one is named."""
+        doc_where, *layer_where = raw.where
         return (
-            document_from_record(json.loads(doc_line)),
-            [layer_from_record(json.loads(line)) for line in layer_lines],
+            _loaded(doc_where, document_from_record, _parse(raw.line, doc_where)),
+            [
+                _loaded(where, layer_from_record, _parse(line, where))
+                for where, line in zip(layer_where, raw.layer_lines, strict=True)
+            ],
         )
 
     def shard_drafts(self, shard: str) -> dict[str, Layer]:
         """The draft (pre) layers of one shard, by document id."""
-        return {r["doc_id"]: layer_from_record(r) for r in _read_lines(self.drafts_dir / f"{shard}.jsonl")}
+        return {
+            key[0]: _loaded(where, layer_from_record, record)
+            for key, (where, record) in _keyed(self.drafts_dir / f"{shard}.jsonl", _layer_key_of).items()
+        }
 
     def items(self) -> Iterator[tuple[Document, list[Layer]]]:
         """Every document with its layers, one shard in memory at a time."""
@@ -260,9 +358,9 @@ class Store:
 
     def document(self, doc_id: str) -> Document | None:
         """One document, parsing only its own line of its shard."""
-        for line in _raw_lines(self.corpus_dir / f"{shard_of(doc_id)}.jsonl"):
-            if _line_id(line, '"id":"') == doc_id:
-                return document_from_record(json.loads(line))
+        for where, line in _raw_lines(self.corpus_dir / f"{shard_of(doc_id)}.jsonl"):
+            if _line_id(line, '"id":"', where) == doc_id:
+                return _loaded(where, document_from_record, _parse(line, where))
         return None
 
     def layers(self, doc_id: str) -> list[Layer]:
@@ -273,10 +371,16 @@ class Store:
         the texts (khabar writes ``{"id":...,"sha256":...`` first)."""
         hashes = {}
         for shard in self.shards():
-            for line in _raw_lines(self.corpus_dir / f"{shard}.jsonl"):
-                doc_id = _line_id(line, '"id":"')
+            for where, line in _raw_lines(self.corpus_dir / f"{shard}.jsonl"):
+                doc_id = _line_id(line, '"id":"', where)
                 at = line.find('"sha256":"', len(doc_id) + 8, len(doc_id) + 20)
-                hashes[doc_id] = line[at + 10 : at + 74] if at != -1 else json.loads(line)["sha256"]
+                if at != -1 and line[at + 74 : at + 75] == '"':
+                    hashes[doc_id] = line[at + 10 : at + 74]
+                else:
+                    sha = _parse(line, where).get("sha256")
+                    if not isinstance(sha, str):
+                        raise broken(where, "the record is not what khabar writes (no 'sha256' string)")
+                    hashes[doc_id] = sha
         return hashes
 
     def count(self) -> int:
@@ -286,9 +390,7 @@ class Store:
 
     def put_documents(self, docs: Iterable[Document]) -> int:
         """Add or replace documents (by id); returns how many were new or different."""
-        return _upsert(
-            self.corpus_dir, ((d.id, d.id, document_record(d)) for d in docs), key=lambda r: r["id"]
-        )
+        return _upsert(self.corpus_dir, ((d.id, d.id, document_record(d)) for d in docs), key=_document_key)
 
     def put_layers(self, layers: Iterable[Layer], *, keep_history: bool = False) -> int:
         """Add or replace layers (by document id and layer name); returns how many were
@@ -300,7 +402,7 @@ class Store:
 
         def save_history(shard: str, old: list[dict[str, Any]]) -> None:
             path = self.history_dir / f"{shard}.jsonl"
-            before = path.read_text(encoding="utf-8") if path.exists() else ""
+            before = "".join(line for _, line in _raw_lines(path))
             # a run killed between saving history and replacing the layer saves it again
             # when run again: a version already kept is not kept twice
             kept = set(before.splitlines())
@@ -320,7 +422,7 @@ class Store:
             written += _upsert(
                 folder,
                 ((layer.doc_id, (layer.doc_id, layer.name), layer_record(layer)) for layer in chosen),
-                key=lambda r: (r["doc_id"], r["name"]),
+                key=_layer_key_of,
                 before_replace=save_history if keep_history else None,
                 durable=durable,
             )
@@ -333,9 +435,9 @@ class Store:
     def history(self, doc_id: str) -> list[Layer]:
         """Earlier versions of a document's layers, oldest first."""
         return [
-            layer_from_record(r)
-            for r in _read_lines(self.history_dir / f"{shard_of(doc_id)}.jsonl")
-            if r["doc_id"] == doc_id
+            _loaded(where, layer_from_record, r)
+            for where, r in _read_lines(self.history_dir / f"{shard_of(doc_id)}.jsonl")
+            if r.get("doc_id") == doc_id
         ]
 
     def remove_orphans(self) -> int:
@@ -363,7 +465,7 @@ class Store:
         if text:
             atomic_write(path, text, durable=False)
         else:
-            path.unlink(missing_ok=True)
+            remove_file(path)
 
     def shard_size(self, shard: str) -> int:
         """Bytes of a shard's documents (a measure of the work it is)."""
@@ -383,40 +485,141 @@ class Store:
         for shard, drop in by_shard.items():
             for folder in (self.annotations_dir, self.drafts_dir):
                 path = folder / f"{shard}.jsonl"
-                records = list(_read_lines(path))
-                kept = [r for r in records if (r["doc_id"], r["name"]) not in drop]
+                records = _keyed(path, _layer_key_of)
+                kept = [r for key, (_, r) in records.items() if key not in drop]
                 if len(kept) != len(records):
-                    _write_shard(path, kept, key=lambda r: (r["doc_id"], r["name"]))
+                    _write_shard(path, kept, key=_layer_key_of)
 
 
-def _line_id(line: str, prefix: str) -> str:
+class CorruptStoreError(ProjectError):
+    """A stored line is not what khabar writes: cut short, not a JSON object, or a duplicate."""
+
+
+def shown(path: Path) -> str:
+    """``path`` as a user reads it: relative to the current folder when inside it."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def broken(where: str, what: str) -> CorruptStoreError:
+    """The error for a corrupt line at ``where`` (``file:line``)."""
+    file = where.rsplit(":", 1)[0]
+    return CorruptStoreError(
+        f"{where}: {what}",
+        hint=f"restore {file} from git (`git log -p -- {file}`), or run `khabar doctor --quarantine` "
+        "to set the broken lines aside and keep the rest",
+    )
+
+
+def _line_id(line: str, prefix: str, where: str) -> str:
     """The id in a record line, read without parsing it (khabar writes ``{"id":"..."``
     first, and ids need no escaping); a hand-edited line is parsed."""
     if line.startswith("{" + prefix):
         start = len(prefix) + 1
-        return line[start : line.index('"', start)]
-    record = json.loads(line)
-    return str(record["doc_id" if prefix.startswith('"doc_id"') else "id"])
+        end = line.find('"', start)
+        if end != -1:
+            return line[start:end]
+    key = "doc_id" if prefix.startswith('"doc_id"') else "id"
+    value = _parse(line, where).get(key)
+    if not isinstance(value, str):
+        raise broken(where, f"the record is not what khabar writes (no {key!r} string)")
+    return value
 
 
-def _raw_lines(path: Path) -> Iterator[str]:
-    if not path.exists():
+def _layer_key(line: str, where: str) -> tuple[str, str]:
+    """(document id, layer name) of a layer line, read without parsing it when khabar wrote it."""
+    doc_id = _line_id(line, '"doc_id":"', where)
+    head = f'{{"doc_id":"{doc_id}","name":"'
+    if line.startswith(head):
+        end = line.find('"', len(head))
+        if end != -1:
+            return doc_id, line[len(head) : end]
+    name = _parse(line, where).get("name")
+    if not isinstance(name, str):
+        raise broken(where, "the record is not what khabar writes (no 'name' string)")
+    return doc_id, name
+
+
+def _parse(line: str, where: str) -> dict[str, Any]:
+    try:
+        record = json.loads(line)
+    except json.JSONDecodeError as err:
+        cut = " (the line is cut short)" if err.pos >= len(line.rstrip()) else ""
+        raise broken(where, f"not valid JSON: {err.msg} at column {err.colno}{cut}") from None
+    if not isinstance(record, dict):
+        raise broken(where, f"a {type(record).__name__} where a JSON object was expected")
+    return record
+
+
+def _raw_lines(path: Path) -> Iterator[tuple[str, str]]:
+    """(``file:line``, line) of a stored file's non-blank lines, each checked to be UTF-8."""
+    source = _current(path)
+    if source is None or not source.exists():
         return
-    with path.open(encoding="utf-8") as lines:
-        for line in lines:
+    name = shown(path)
+    with source.open("rb") as lines:
+        for number, raw in enumerate(lines, start=1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as err:
+                raise broken(
+                    f"{name}:{number}", f"not UTF-8 at byte {err.start} of the line (a character cut in two?)"
+                ) from None
             if line.strip():
-                yield line
+                yield f"{name}:{number}", line
 
 
-def _read_lines(path: Path) -> Iterator[dict[str, Any]]:
-    for number, line in enumerate(_raw_lines(path), start=1):
+def _read_lines(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(``file:line``, record) of a stored file, each a JSON object."""
+    for where, line in _raw_lines(path):
+        yield where, _parse(line, where)
+
+
+def _keyed(path: Path, key: Callable[[dict[str, Any]], Any]) -> dict[Any, tuple[str, dict[str, Any]]]:
+    """The records of a stored file by ``key``, with where each is; a key found twice is
+    named with both lines."""
+    records: dict[Any, tuple[str, dict[str, Any]]] = {}
+    for where, record in _read_lines(path):
         try:
-            yield json.loads(line)
-        except json.JSONDecodeError as err:
-            raise ProjectError(
-                f"{path}:{number}: the store holds a broken line ({err.msg})",
-                hint="restore the file from git; khabar writes shards atomically",
-            ) from err
+            found = key(record)
+        except (KeyError, TypeError):
+            raise broken(where, "the record is not what khabar writes (a field is missing)") from None
+        if found in records:
+            raise _twice(where, found, records[found][0])
+        records[found] = (where, record)
+    return records
+
+
+def _twice(where: str, key: Any, first: str) -> CorruptStoreError:
+    """The error for a document or layer stored a second time at ``where``."""
+    what = f"layer {key[1]!r} of document {key[0]!r}" if isinstance(key, tuple) else f"document {key!r}"
+    return broken(where, f"{what} stored twice (first at line {first.rsplit(':', 1)[1]})")
+
+
+def _loaded(where: str, make: Callable[[dict[str, Any]], T], record: dict[str, Any]) -> T:
+    """``make(record)``, a record that lacks a field or has one of the wrong type named."""
+    try:
+        return make(record)
+    except (KeyError, TypeError, ValueError) as err:
+        raise broken(where, f"the record is not what khabar writes ({type(err).__name__}: {err})") from None
+
+
+def check_line(raw: bytes, where: str, kind: str) -> Any:
+    """The key of one stored line (a document's id; a layer's document id and name), or a
+    :class:`CorruptStoreError` saying what is wrong with it. ``kind`` is ``document``,
+    ``layer`` or ``history``."""
+    try:
+        line = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise broken(where, f"not UTF-8 at byte {err.start} of the line (a character cut in two?)") from None
+    record = _parse(line, where)
+    if kind == "document":
+        _loaded(where, document_from_record, record)
+        return _document_key(record)
+    _loaded(where, layer_from_record, record)
+    return _layer_key_of(record) if kind == "layer" else line
 
 
 def _upsert(
@@ -437,7 +640,7 @@ def _upsert(
     changed = 0
     for shard, new in sorted(by_shard.items()):
         path = root / f"{shard}.jsonl"
-        records = {key(r): r for r in _read_lines(path)}
+        records = {k: r for k, (_, r) in _keyed(path, key).items()}
         different = {k: r for k, r in new.items() if records.get(k) != r}
         if not different:
             continue
@@ -453,6 +656,6 @@ def _upsert(
 def _write_shard(path: Path, records: Iterable[dict[str, Any]], key: Any, *, durable: bool = True) -> None:
     lines = sorted(records, key=key)
     if not lines:
-        path.unlink(missing_ok=True)
+        remove_file(path)
         return
     atomic_write(path, "".join(dumps(r) + "\n" for r in lines), durable=durable)

@@ -25,7 +25,7 @@ from khabar.interchange import to_record
 from khabar.model import Document, Layer, best_layer
 from khabar.scheme import Scheme
 from khabar.shards import UnitTask, unit_chunk
-from khabar.store import Store
+from khabar.store import RawDocument, Store
 from khabar.tables import build
 from khabar.validate import Report, Violation, check_corpus, check_tables
 from khabar.words import segment
@@ -105,15 +105,15 @@ def collect(
     found: list[tuple[str, dict[str, Any]]] = []
 
     def chunks() -> Iterator[UnitTask]:
-        pending: list[tuple[str, str, tuple[str, ...]]] = []
+        pending: list[tuple[str, RawDocument]] = []
         for shard in store.shards():
-            for _, doc_line, layer_lines in store.raw_shard(shard):
-                key = unit_key(doc_line, layer_lines, scheme)
+            for raw in store.raw_shard(shard):
+                key = unit_key(raw.line, raw.layer_lines, scheme)
                 summary = cache.summary(key)
                 if summary is not None:
                     found.append((key, summary))
                     continue
-                pending.append((key, doc_line, tuple(layer_lines)))
+                pending.append((key, raw))
                 if len(pending) >= CHUNK:
                     yield UnitTask(scheme, tuple(pending))
                     pending = []
