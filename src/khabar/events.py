@@ -28,7 +28,13 @@ CLAUSE_STARTS = frozenset({"ان", "بان", "لان", "وان", "الذي", "ا
 
 
 def verb_forms(spec: str) -> set[str]:
-    """Written forms of a verb given as ``past`` or ``past/present`` (normalised)."""
+    """Written forms of a verb given as ``past`` or ``past/present`` (normalised).
+
+    Undiacritised, a passive is written as its active (قتل، يقتل، اعتقل), or is given as
+    the verb (أصيب/يصاب). Besides the persons of the past and present: the subjunctive and
+    jussive plural (أن يتظاهروا) and the plural before an enclitic (قتلوه، يقتلوه), and for
+    a weak last radical the plural without it (يدعو -> يدعون، يعتدي -> يعتدون).
+    """
     past, _, present = spec.partition("/")
     past = " ".join(words_of(past))
     if present:
@@ -39,12 +45,34 @@ def verb_forms(spec: str) -> set[str]:
         stem = past
     forms = {past}
     if past.endswith(("ا", "ي")):  # دعا، التقى: دعت، دعوا
-        forms |= {past[:-1] + "ت", past[:-1] + "وا"}
+        forms |= {past[:-1] + "ت", past[:-1] + "وا"}  # not دعو+ه: «عبوة» would be عبأ
+        if past.endswith("ي"):  # لقي، رمى (the same letters once normalised): لقيت
+            forms.add(past + "ت")
     else:
-        forms |= {past + ending for ending in ("ت", "وا", "ا", "تا", "ن", "نا")}
+        forms |= {past + ending for ending in ("ت", "وا", "ا", "تا", "ن", "نا", "و")}
+    weak = stem.endswith(("و", "ي")) and len(stem) > 2
     for prefix in PRESENT_PREFIXES:
-        forms |= {prefix + stem, prefix + stem + "ون", prefix + stem + "ان", prefix + stem + "ين"}
+        forms |= {prefix + stem, prefix + stem + "ان"}
+        if weak:  # يدعو، يعتدي: يدعون، يعتدون، أن يدعوا
+            forms |= {prefix + stem[:-1] + ending for ending in ("ون", "ين", "وا")}
+        else:
+            forms |= {prefix + stem + ending for ending in ("ون", "ين", "وا", "و")}
     return forms
+
+
+def noun_forms(noun: str) -> set[str]:
+    """Written forms of a verbal noun or noun (normalised): with and without the article,
+    and a final taa marbuta as ت before an enclitic (مداهمته -> مداهمت). An accusative
+    (هجوما) is listed where it is wanted: «احتجاجا على» gives a reason, not an event."""
+    base = " ".join(words_of(noun))
+    forms = {base, "ال" + base}
+    if " " not in base and base.endswith("ه") and len(base) > 3:  # taa marbuta, normalised
+        forms.add(base[:-1] + "ت")
+    return forms
+
+
+def _past(spec: str) -> str:
+    return " ".join(words_of(spec.partition("/")[0]))
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,11 +112,11 @@ class EventFinder:
                 for form in forms:
                     self.forms.setdefault(form, verbal)
             for noun in spec.get("nouns", []):
-                base = " ".join(words_of(noun))
-                for form in (base, "ال" + base):
+                for form in noun_forms(noun):
                     self.forms.setdefault(form, nominal)
-            phrase_verbs = {v.partition("/")[0]: verb_forms(v) for v in spec.get("verb_phrases", [])}
-            phrase_verbs |= {v.partition("/")[0]: verb_forms(v) for v in spec.get("verbs", [])}
+            # keyed by the normalised past, as a phrase's first word is (أطلق النار -> اطلق)
+            phrase_verbs = {_past(v): verb_forms(v) for v in spec.get("verb_phrases", [])}
+            phrase_verbs |= {_past(v): verb_forms(v) for v in spec.get("verbs", [])}
             for phrase in spec.get("phrases", []):
                 parts = words_of(phrase)
                 heads = {parts[0]} | phrase_verbs.get(parts[0], set())
