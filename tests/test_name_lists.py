@@ -1,0 +1,105 @@
+"""The candidate name lists (tools/derive_names.py): committed output that matches what the
+packages ship, in the analysis view's form, and bad entries dropped and counted."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from importlib import metadata
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+import yaml
+
+from khabar import preannotate
+from khabar.text import normalize
+
+ROOT = Path(__file__).resolve().parent.parent
+COMMITTED = ROOT / "src" / "khabar" / "data" / "gazetteer" / "candidates"
+
+
+def load_tool() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("derive_names", ROOT / "tools" / "derive_names.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["derive_names"] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+derive_names = load_tool()
+
+
+def missing_sources() -> str | None:
+    for dist in ("arabic-name-romanizer", "arabnamer"):
+        try:
+            metadata.distribution(dist)
+        except metadata.PackageNotFoundError:
+            return f"{dist} is not installed (dependency group derive)"
+    if not (derive_names.PETRARCH / derive_names.ACTORS_FILE).is_file():
+        return f"{derive_names.PETRARCH} is missing"
+    return None
+
+
+@pytest.mark.skipif(missing_sources() is not None, reason=str(missing_sources()))
+def test_committed_lists_match_the_packages(tmp_path: Path) -> None:
+    lines: list[str] = []
+    assert derive_names.main(out=tmp_path, echo=lines.append) == 0, lines
+    for made in sorted(tmp_path.iterdir()):
+        committed = COMMITTED / made.name
+        assert committed.exists(), f"{made.name} is not committed: run `nox -s gazetteers`"
+        assert committed.read_text(encoding="utf-8") == made.read_text(encoding="utf-8"), (
+            f"{committed} no longer matches what the packages ship: run `nox -s gazetteers`"
+        )
+    assert any(line.startswith("given names: dropped") and "common word" in line for line in lines)
+
+
+def test_person_names_are_in_the_analysis_form() -> None:
+    data = yaml.safe_load((COMMITTED / "derived-person-names.yaml").read_text(encoding="utf-8"))
+    names = [n for role in ("given", "surname") for band in data[role].values() for n in band]
+    names += data["other"]
+    assert len(names) > 30_000
+    assert all(normalize(n) == n and n for n in names)
+    assert {"محمد", "عبد الله"} <= set(data["given"][1])
+    for common in ("في", "من", "عن", "علي"):  # علي is also على in the analysis view
+        assert common not in names
+
+
+def test_actors_have_a_form_a_kind_and_a_line() -> None:
+    data = yaml.safe_load((COMMITTED / "derived-actors.yaml").read_text(encoding="utf-8"))
+    assert data["source"].endswith("actor_dict_ar_v4.txt")
+    for kind in ("PER", "ORG", "GPE", "LOC"):
+        for form, codes, line in data[kind]:
+            assert "_" not in form and form == form.strip() and isinstance(line, int)
+            assert isinstance(codes, str)
+    forms = {row[0] for row in data["ORG"]}
+    assert "الاتحاد الأفريقي" in forms  # from «اتحاد_أفريقي_»
+
+
+def test_the_candidates_are_not_read_by_the_rules() -> None:
+    shipped = preannotate.Annotator.load().gazetteer
+    sources = {entry.source for entry in shipped.phrases.values()}
+    assert sources and not [s for s in sources if s in ("list:derived-person-names", "list:derived-actors")]
+
+
+@pytest.mark.parametrize(
+    ("entry", "reason"),
+    [("", "empty"), ("Smith", "no Arabic letter"), ("في", "common word"), ("عبد", "a particle alone")],
+)
+def test_bad_entries_are_dropped_with_a_reason(entry: str, reason: str) -> None:
+    common = derive_names.common_words()
+    assert derive_names.why_not_a_name(entry, common) == reason
+    assert derive_names.why_not_a_name("يوسف", common) is None
+
+
+def test_a_changed_source_stops_the_derivation(tmp_path: Path) -> None:
+    data = tmp_path / "names.txt"
+    data.write_text("x", encoding="utf-8")
+    with pytest.raises(derive_names.SourceError, match="changed"):
+        derive_names.checked(data, "0" * 64, "a test")
+    with pytest.raises(derive_names.SourceError, match="is not installed"):
+        derive_names.Source("no-such-distribution-khabar", "1", "x", "0" * 64).file()
+    version = metadata.version("pyyaml")
+    with pytest.raises(derive_names.SourceError, match="is installed, the lists are derived from"):
+        derive_names.Source("pyyaml", version + ".post9", "x", "0" * 64).file()
