@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from khabar import project
-from khabar.project import Project
-from khabar.scheme import Scheme
+from khabar.corpus import project
+from khabar.corpus.project import Project
+from khabar.corpus.scheme import Scheme
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "sources" / "seed-0001.json"
@@ -129,7 +129,7 @@ def new_project(tmp_path: Path) -> Callable[..., Project]:
     def make(records: list[Record] | None = None, name: str = "corpus") -> Project:
         made = project.init(tmp_path / name)
         if records:
-            from khabar.workflow import ingest_paths
+            from khabar.formats.ingest import ingest_paths
 
             report = ingest_paths(made, [write_jsonl(tmp_path / f"{name}-input.jsonl", records)])
             assert not report.problems, report.problems

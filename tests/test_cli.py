@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from conftest import ROOT, Record, write_jsonl
 from khabar.cli import app
-from khabar.project import Project
+from khabar.corpus.project import Project
 
 runner = CliRunner()
 

@@ -7,11 +7,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import Record, udvalidate
-from khabar.conllu_format import read_spans, to_conllu
-from khabar.interchange import from_record
-from khabar.model import Document, Event, Layer, Provenance, Span
-from khabar.scheme import Scheme
-from khabar.text import tokens
+from khabar.corpus.model import Document, Event, Layer, Provenance, Span
+from khabar.corpus.scheme import Scheme
+from khabar.formats.conllu_format import read_spans, to_conllu
+from khabar.formats.interchange import from_record
+from khabar.text.analysis import tokens
 
 
 def layer_of(doc: Document, entities: tuple[Span, ...], triggers: tuple[Span, ...] = ()) -> Layer:

@@ -8,16 +8,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import ROOT, Record
-from khabar.entities import EntityFinder, Tokens
-from khabar.evaluate import evaluate
-from khabar.events import EventFinder, verb_forms
-from khabar.gazetteer import load_lexicon, load_triggers
-from khabar.interchange import from_record, to_record
-from khabar.model import Document, Provenance
-from khabar.preannotate import Annotator, run
-from khabar.scheme import Scheme
-from khabar.text import Analysis
-from khabar.validate import validate
+from khabar.annotate.entities import EntityFinder, Tokens
+from khabar.annotate.events import EventFinder, verb_forms
+from khabar.annotate.gazetteer import load_lexicon, load_triggers
+from khabar.annotate.preannotate import Annotator, run
+from khabar.corpus.model import Document, Provenance
+from khabar.corpus.scheme import Scheme
+from khabar.formats.interchange import from_record, to_record
+from khabar.quality.evaluate import evaluate
+from khabar.quality.validate import validate
+from khabar.text.analysis import Analysis
 
 
 @functools.cache

@@ -17,10 +17,10 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import ROBUSTNESS, articles, write_jsonl
-from khabar import project
 from khabar.cli import app
-from khabar.lock import BusyError
-from khabar.project import Project
+from khabar.corpus import project
+from khabar.corpus.lock import BusyError
+from khabar.corpus.project import Project
 
 runner = CliRunner()
 

@@ -10,10 +10,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import Record, write_jsonl
-from khabar import project
-from khabar.project import Project
-from khabar.text import canonical
-from khabar.workflow import export_records, ingest_paths
+from khabar.corpus import project
+from khabar.corpus.project import Project
+from khabar.formats.ingest import ingest_paths
+from khabar.formats.interchange import export_records
+from khabar.text.analysis import canonical
 
 
 def corpus_bytes(made: Project) -> dict[str, bytes]:
@@ -263,7 +264,7 @@ def test_articles_set_aside_a_few_at_a_time_make_the_same_store(
     source = write_jsonl(tmp_path / "p.jsonl", paragraph_records)
     whole = new_project(name="whole")
     ingest_paths(whole, [source])
-    monkeypatch.setattr("khabar.ingest.ASIDE_BUFFER", 500)  # appended every few articles
+    monkeypatch.setattr("khabar.formats.ingest.ASIDE_BUFFER", 500)  # appended every few articles
     bit_by_bit = new_project(name="bit-by-bit")
     ingest_paths(bit_by_bit, [source])
     assert corpus_bytes(bit_by_bit) == corpus_bytes(whole)

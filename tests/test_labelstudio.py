@@ -12,15 +12,15 @@ from typing import Any
 import pytest
 
 from conftest import ROOT, Record
-from khabar import project
-from khabar.agreement import adjudicate, agreement, kappa
-from khabar.interchange import from_record
-from khabar.labelstudio import annotation_layer, label_config, layer_results, task
-from khabar.model import Document, Layer, Provenance, Span, document_status
-from khabar.preannotate import Annotator
-from khabar.review import config_is_current
-from khabar.scheme import Scheme, default_scheme_text
-from khabar.snap import Drawn, snap_layer, snap_span
+from khabar.annotate.preannotate import Annotator
+from khabar.corpus import project
+from khabar.corpus.model import Document, Layer, Provenance, Span, document_status
+from khabar.corpus.scheme import Scheme, default_scheme_text
+from khabar.formats.interchange import from_record
+from khabar.quality.agreement import adjudicate, agreement, kappa
+from khabar.studio.client import annotation_layer, label_config, layer_results, task
+from khabar.studio.sync import config_is_current
+from khabar.text.snapping import Drawn, snap_layer, snap_span
 
 
 @pytest.fixture

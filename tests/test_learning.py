@@ -12,13 +12,16 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import write_jsonl
-from khabar import crf, iob, learning
+from khabar.annotate import crf
+from khabar.annotate.drafting import load_annotator, preannotate_corpus
 from khabar.cli import app
-from khabar.evaluate import evaluate
-from khabar.ingest import ConllOptions
-from khabar.model import Document, Layer, Provenance, Span
-from khabar.project import Project
-from khabar.workflow import export_records, ingest_paths, load_annotator, preannotate_corpus
+from khabar.corpus.model import Document, Layer, Provenance, Span
+from khabar.corpus.project import Project
+from khabar.formats import iob
+from khabar.formats.ingest import ConllOptions, ingest_paths
+from khabar.formats.interchange import export_records
+from khabar.learning import training as learning
+from khabar.quality.evaluate import evaluate
 
 runner = CliRunner()
 LABELS = ("PER", "ORG", "GPE", "LOC", "FAC", "NORP", "DATE", "TIME", "MONEY")

@@ -14,11 +14,11 @@ from typing import Any
 import pytest
 
 from conftest import ROOT
-from khabar.events import noun_forms, verb_forms
-from khabar.gazetteer import load_triggers
-from khabar.model import Document
-from khabar.preannotate import Annotator, run
-from khabar.scheme import Scheme
+from khabar.annotate.events import noun_forms, verb_forms
+from khabar.annotate.gazetteer import load_triggers
+from khabar.annotate.preannotate import Annotator, run
+from khabar.corpus.model import Document
+from khabar.corpus.scheme import Scheme
 
 EXTERNAL = ROOT.parent / "shared" / "data" / "external"
 DERIVED = ROOT / "src" / "khabar" / "data" / "lexicon" / "candidates" / "derived-events.yaml"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from khabar import lock, project
+from khabar.corpus import lock, project
 
 
 def test_the_lock_is_reentrant_within_a_process_and_free_after(tmp_path: Path) -> None:
@@ -23,7 +23,7 @@ def test_the_lock_is_reentrant_within_a_process_and_free_after(tmp_path: Path) -
 def test_another_process_is_refused_while_the_lock_is_held(tmp_path: Path) -> None:
     made = project.init(tmp_path / "p")
     probe = (
-        "import sys; from pathlib import Path; from khabar import project\n"
+        "import sys; from pathlib import Path; from khabar.corpus import project\n"
         "try:\n"
         "    with project.load(Path(sys.argv[1])).writing(): print('got it')\n"
         "except Exception as err: print(type(err).__name__, err)"
@@ -39,7 +39,7 @@ def test_another_process_is_refused_while_the_lock_is_held(tmp_path: Path) -> No
 HOLDER = """\
 import sys, time
 from pathlib import Path
-from khabar import lock
+from khabar.corpus import lock
 with lock.hold(Path(sys.argv[1]), "khabar pull"):
     print("held", flush=True)
     time.sleep(60)
@@ -47,7 +47,8 @@ with lock.hold(Path(sys.argv[1]), "khabar pull"):
 
 
 def test_writing_commands_hold_the_lock(tmp_path: Path) -> None:
-    from khabar.workflow import ingest_paths, preannotate_corpus
+    from khabar.annotate.drafting import preannotate_corpus
+    from khabar.formats.ingest import ingest_paths
 
     made = project.init(tmp_path / "p")
     with lock.hold(made.state_dir / "lock"):

@@ -12,8 +12,8 @@ from types import ModuleType
 import pytest
 import yaml
 
-from khabar import preannotate
-from khabar.text import normalize
+from khabar.annotate import preannotate
+from khabar.text.analysis import normalize
 
 ROOT = Path(__file__).resolve().parent.parent
 COMMITTED = ROOT / "src" / "khabar" / "data" / "gazetteer" / "candidates"

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from khabar import project
+from khabar.corpus import project
 from khabar.errors import ProjectError
 
 

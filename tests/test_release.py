@@ -14,15 +14,21 @@ import datasets
 import pytest
 
 from conftest import ROOT, Record, udvalidate, write_jsonl
-from khabar import diff, units
-from khabar.cache import package_digest
-from khabar.conllu_format import read_spans
+from khabar.annotate.drafting import preannotate_corpus
+from khabar.corpus.model import Event, Span
+from khabar.corpus.project import Project
+from khabar.corpus.splits import split_of
 from khabar.errors import ReleaseError
-from khabar.model import Event, Span
-from khabar.project import Project
-from khabar.publish import publish
-from khabar.release import check, split_of
-from khabar.workflow import export_jsonl, ingest_paths, preannotate_corpus, release_corpus, validate_corpus
+from khabar.formats.conllu_format import read_spans
+from khabar.formats.ingest import ingest_paths
+from khabar.formats.interchange import export_jsonl
+from khabar.quality import results as units
+from khabar.quality.results import validate_corpus
+from khabar.release import diff
+from khabar.release.build import check
+from khabar.release.cut import release_corpus
+from khabar.release.publish import publish
+from khabar.runtime.cache import package_digest
 
 PERCENT = {"train": 80, "validation": 10, "test": 10}
 

@@ -29,16 +29,19 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from conftest import ROBUSTNESS, SEED, articles, entity_region, paragraphs, udvalidate, write_jsonl
-from khabar import ingest, project, release, studio
 from khabar.cli import app
-from khabar.conllu_format import document_lines, read_spans
-from khabar.ingest import ConllOptions
-from khabar.labelstudio import annotation_layer
-from khabar.model import Document, Layer, Provenance, Span
-from khabar.project import Project
-from khabar.scheme import Scheme
-from khabar.store import layer_from_record
-from khabar.text import canonical, tokens
+from khabar.corpus import project
+from khabar.corpus.model import Document, Layer, Provenance, Span
+from khabar.corpus.project import Project
+from khabar.corpus.scheme import Scheme
+from khabar.corpus.store import layer_from_record
+from khabar.formats import ingest
+from khabar.formats.conllu_format import document_lines, read_spans
+from khabar.formats.ingest import ConllOptions
+from khabar.release import build as release
+from khabar.studio import server as studio
+from khabar.studio.client import annotation_layer
+from khabar.text.analysis import canonical, tokens
 
 runner = CliRunner()
 ARTICLE = "رفضت روسيا أمس انضمام أوكرانيا للناتو."
@@ -712,7 +715,7 @@ def test_a_second_writer_is_told_who_holds_the_project_and_a_dead_holder_is_no_o
         [
             sys.executable,
             "-c",
-            "import sys, time; from pathlib import Path; from khabar import project\n"
+            "import sys, time; from pathlib import Path; from khabar.corpus import project\n"
             "with project.load(Path(sys.argv[1])).writing('khabar pull'):\n"
             "    print('held', flush=True); time.sleep(600)",
             str(made.root),

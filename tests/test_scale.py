@@ -13,11 +13,14 @@ from pathlib import Path
 import pytest
 
 from conftest import articles, write_jsonl
-from khabar import project
-from khabar.engine import Engine, Failed, failures
+from khabar.annotate.drafting import preannotate_corpus
+from khabar.corpus import project
+from khabar.corpus.project import Project
 from khabar.errors import KhabarError
-from khabar.project import Project
-from khabar.workflow import ingest_paths, preannotate_corpus, release_corpus, validate_corpus
+from khabar.formats.ingest import ingest_paths
+from khabar.quality.results import validate_corpus
+from khabar.release.cut import release_corpus
+from khabar.runtime.executor import Engine, Failed, failures
 
 
 def files_of(made: Project) -> dict[str, bytes]:
@@ -68,7 +71,7 @@ def test_a_big_json_lines_file_read_in_stretches_gives_the_same_documents_and_li
     source = write_jsonl(tmp_path / "articles.jsonl", records)
     with source.open("a", encoding="utf-8") as out:
         out.write("not json\n")
-    monkeypatch.setattr("khabar.ingest.JSONL_STRETCH", 4096)  # many stretches, many workers' worth
+    monkeypatch.setattr("khabar.formats.ingest.JSONL_STRETCH", 4096)  # many stretches, many workers' worth
     one, two = project.init(tmp_path / "one"), project.init(tmp_path / "two")
     first = ingest_paths(one, [source])
     second = ingest_paths(two, [source], engine=Engine(workers=2))

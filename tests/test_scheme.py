@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
+from khabar.corpus.scheme import Scheme, default_scheme_text
 from khabar.errors import SchemeError
-from khabar.scheme import Scheme, default_scheme_text
 
 ROOT = Path(__file__).resolve().parent.parent
 

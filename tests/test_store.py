@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from khabar.model import Argument, Document, Event, Layer, Provenance, Span, kept_score
-from khabar.store import Store, dumps, layer_record, shard_of
+from khabar.corpus.model import Argument, Document, Event, Layer, Provenance, Span, kept_score
+from khabar.corpus.store import Store, dumps, layer_record, shard_of
 
 
 def layer_for(doc: Document, name: str = "pre") -> Layer:

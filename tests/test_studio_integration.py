@@ -21,14 +21,17 @@ from label_studio_sdk import LabelStudio
 from typer.testing import CliRunner
 
 from conftest import Record, entity_region, paragraphs
-from khabar import crf, learning, project, studio
+from khabar.annotate import crf, models
+from khabar.annotate.drafting import load_annotator, preannotate_corpus
 from khabar.cli import app
+from khabar.corpus import project
+from khabar.corpus.model import Document
+from khabar.corpus.project import Project
 from khabar.errors import StudioError
-from khabar.labelstudio import Studio
-from khabar.model import Document
-from khabar.project import Project
-from khabar.review import pull, push, studio_home
-from khabar.workflow import load_annotator, preannotate_corpus, release_corpus
+from khabar.release.cut import release_corpus
+from khabar.studio import server as studio
+from khabar.studio.client import Studio
+from khabar.studio.sync import pull, push, studio_home
 from test_learning import generated
 
 pytestmark = pytest.mark.integration
@@ -470,7 +473,7 @@ def test_a_network_error_in_the_middle_of_a_push_is_finished_by_running_again(
     made = team_project(records)
     proxy = CuttingProxy(server[0], cut_import=2)
     monkeypatch.setenv("LABEL_STUDIO_URL", proxy.url)
-    monkeypatch.setattr("khabar.labelstudio.BATCH", 10)
+    monkeypatch.setattr("khabar.studio.client.BATCH", 10)
     result = runner.invoke(app, ["push", "-P", str(made.root)])
     assert result.exit_code == 1
     assert "not pushed: a batch of 10 documents" in result.stderr
@@ -528,7 +531,7 @@ def test_push_uncertain_first_sends_the_documents_the_model_doubts_most_first(
     assert result.exit_code == 0, result.output + result.stderr
     # Label Studio shows tasks in the order they were made: the three the model doubts
     # most, most doubtful first (the two unfamiliar texts among them); no gold document
-    model = learning.resolve(made, "latest")
+    model = models.resolve(made, "latest")
     featurizer, tagger = crf.Featurizer(load_annotator(made).entities), model.tagger()
     doubt = {
         r["id"]: crf.predict(Document(r["id"], r["text"]), featurizer, tagger)[1] for r in familiar + strange

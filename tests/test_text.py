@@ -5,7 +5,7 @@ import unicodedata
 from hypothesis import given
 from hypothesis import strategies as st
 
-from khabar.text import (
+from khabar.text.analysis import (
     _SENTENCE_END,
     _TABLE,
     Analysis,

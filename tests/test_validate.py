@@ -8,16 +8,16 @@ from pathlib import Path
 import pytest
 
 from conftest import Record
-from khabar.model import Argument, Document, Event, Layer, Provenance, Span
-from khabar.project import Project
-from khabar.scheme import Scheme
-from khabar.validate import validate
-from khabar.workflow import validate_corpus
+from khabar.corpus.model import Argument, Document, Event, Layer, Provenance, Span
+from khabar.corpus.project import Project
+from khabar.corpus.scheme import Scheme
+from khabar.quality.results import validate_corpus
+from khabar.quality.validate import validate
 
 
 @pytest.fixture
 def seed(seed_record: Record, scheme: Scheme) -> tuple[Document, Layer]:
-    from khabar.interchange import from_record
+    from khabar.formats.interchange import from_record
 
     doc, gold = from_record(seed_record, scheme, provenance=Provenance("test"))
     assert gold is not None

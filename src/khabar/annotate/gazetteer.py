@@ -1,0 +1,180 @@
+"""Name lists and context words for pre-annotation, kept as data (YAML), shipped and per project.
+
+A name list file names one entity label and its entries:
+
+    label: GPE
+    score: 0.9            # how sure a match is (optional, default 0.9)
+    names: [روسيا, موسكو, الولايات المتحدة]
+    ambiguous: [صور]      # also common words: matched only after a cue word (مدينة صور)
+    adjectives: [روسي]    # nationality adjectives: also matched as الروسي، الروسية، روس ...
+
+The lists shipped with khabar are in ``khabar/data/gazetteer`` (``derived-*`` ones are
+made from Babel/CLDR, pycountry and pyarabic by tools/derive_gazetteers.py); a project
+adds its own in ``gazetteers/*.yaml``, which win over shipped entries. The context
+words of the rules (titles, months, currencies ...) are in ``khabar/data/lexicon``.
+Entries are compared in the analysis view (``khabar.text.normalize``), so spelling
+variants of hamza, alif maqsura, taa marbuta and tashkeel need no entries of their own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from khabar.errors import InputError
+from khabar.text.analysis import normalize
+
+# libyaml's loader when PyYAML was built with it: the shipped lists load in a fraction of the time
+SafeLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _yaml(text: str) -> Any:
+    return yaml.load(text, Loader=SafeLoader)
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    label: str
+    source: str
+    score: float
+    ambiguous: bool = False
+
+
+def words_of(name: str) -> tuple[str, ...]:
+    """A name as a tuple of normalised words (hyphens count as spaces)."""
+    return tuple(normalize(name).replace("-", " ").split())
+
+
+def inflections(adjective: str) -> list[str]:
+    """The forms news uses of a nationality adjective: روسي -> الروسي، الروسية، روسيون ..."""
+    stem = adjective
+    forms = [stem, stem + "ة", stem + "ون", stem + "ين", stem + "ات"]
+    return forms + ["ال" + form for form in forms]
+
+
+@dataclass
+class Gazetteer:
+    """Phrases (tuples of normalised words) -> entries, with a first-word index."""
+
+    phrases: dict[tuple[str, ...], Entry] = field(default_factory=dict)
+    longest: dict[str, int] = field(default_factory=dict)
+    #: the first two words of every longer name: most words start no name of two words
+    pairs: set[tuple[str, str]] = field(default_factory=set)
+    digest: Any = field(default_factory=hashlib.sha256)
+
+    def add(self, name: str, entry: Entry, *, override: bool = True) -> None:
+        """Add a name. Without ``override`` an ambiguous entry does not replace a plain one
+        (shipped lists: «العربية» stays a nationality although a channel is called so)."""
+        words = words_of(name)
+        if not words:
+            return
+        old = self.phrases.get(words)
+        if old is not None and not override and entry.ambiguous and not old.ambiguous:
+            return
+        self.phrases[words] = entry
+        self.longest[words[0]] = max(self.longest.get(words[0], 0), len(words))
+        if len(words) > 1:
+            self.pairs.add((words[0], words[1]))
+        self.digest.update(f"{' '.join(words)}\t{entry}\n".encode())
+
+    def get(self, words: tuple[str, ...]) -> Entry | None:
+        return self.phrases.get(words)
+
+    def label_of(self, words: tuple[str, ...]) -> str | None:
+        entry = self.phrases.get(words)
+        return entry.label if entry else None
+
+    @property
+    def version(self) -> str:
+        return str(self.digest.hexdigest()[:12])
+
+    def __len__(self) -> int:
+        return len(self.phrases)
+
+    def load_file(self, path: Path, labels: tuple[str, ...]) -> None:
+        """A project's list: its entries win over the shipped ones."""
+        try:
+            data = _yaml(path.read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError) as err:
+            raise InputError(f"{path}: cannot read the name list ({err})") from err
+        self.load_mapping(data, str(path), path.stem, labels, override=True)
+
+    def load_mapping(
+        self, data: object, where: str, source: str, labels: tuple[str, ...], *, override: bool = False
+    ) -> None:
+        if not isinstance(data, dict) or data.get("label") not in labels:
+            raise InputError(f"{where}: a name list needs 'label' (one of {', '.join(labels)}) and 'names'")
+        score = float(data.get("score", 0.9))
+        for key in ("names", "adjectives", "ambiguous"):
+            names = data.get(key, [])
+            if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+                raise InputError(f"{where}: '{key}' must be a list of names")
+            for name in names:
+                forms = inflections(name) if key == "adjectives" else [name]
+                for form in forms:
+                    entry = Entry(data["label"], f"list:{source}", score, key == "ambiguous")
+                    self.add(form, entry, override=override)
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """Context words of the rules, normalised: each key of the lexicon files is a set of phrases."""
+
+    words: dict[str, frozenset[str]]
+
+    def __getitem__(self, key: str) -> frozenset[str]:
+        return self.words.get(key, frozenset())
+
+    def phrases(self, key: str) -> list[str]:
+        """The phrases of ``key``, longest first (for regular expressions)."""
+        return sorted(self[key], key=lambda p: (-len(p), p))
+
+
+def _data(folder: str) -> list[tuple[str, str]]:
+    root = resources.files("khabar").joinpath(f"data/{folder}")
+    return sorted(
+        (f.name.removesuffix(".yaml"), f.read_text(encoding="utf-8"))
+        for f in root.iterdir()
+        if f.name.endswith(".yaml")
+    )
+
+
+EVENTS_FILE = "events"  # the trigger lexicon: nested by event type, read by load_triggers
+
+
+def load_triggers() -> dict[str, Any]:
+    """The event trigger lexicon (``khabar/data/lexicon/events.yaml``), by event type."""
+    text = resources.files("khabar").joinpath(f"data/lexicon/{EVENTS_FILE}.yaml").read_text(encoding="utf-8")
+    data = _yaml(text)
+    if not isinstance(data, dict):
+        raise InputError(f"khabar/data/lexicon/{EVENTS_FILE}.yaml: expected event types")
+    return data
+
+
+def load_lexicon() -> Lexicon:
+    merged: dict[str, set[str]] = {}
+    for name, text in _data("lexicon"):
+        if name == EVENTS_FILE:
+            continue
+        data = _yaml(text)
+        if not isinstance(data, dict):
+            raise InputError(f"khabar/data/lexicon/{name}.yaml: expected lists of words by key")
+        for key, values in data.items():
+            merged.setdefault(key, set()).update(" ".join(words_of(v)) for v in values)
+    return Lexicon({k: frozenset(v) for k, v in merged.items()})
+
+
+def load(labels: tuple[str, ...], project_lists: Path | None = None) -> Gazetteer:
+    """The shipped lists, then the project's own (``gazetteers/*.yaml``), which win."""
+    gazetteer = Gazetteer()
+    for name, text in _data("gazetteer"):
+        gazetteer.load_mapping(_yaml(text), f"khabar/data/gazetteer/{name}.yaml", name, labels)
+    if project_lists is not None and project_lists.is_dir():
+        for path in sorted(project_lists.glob("*.yaml")):
+            gazetteer.load_file(path, labels)
+    return gazetteer

@@ -1,0 +1,114 @@
+"""Pre-annotation: draft entities (and events) for annotators, offline.
+
+Entities come from name lists and context rules (``khabar.entities``); every span
+carries its score and the list or rule that produced it, which Label Studio shows.
+The producer's version names the code and the data, so a draft is only replaced when
+either changed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from importlib.resources.abc import Traversable
+from pathlib import Path
+
+from khabar import __version__
+from khabar.annotate import gazetteer
+from khabar.annotate.crf import Combined, Model
+from khabar.annotate.entities import EntityFinder, Tokens
+from khabar.annotate.events import EventFinder
+from khabar.corpus.model import Argument, Document, Event, Layer, Provenance, Span, created_now, kept_score
+from khabar.runtime.cache import package_digest
+from khabar.text.analysis import Analysis
+
+PRODUCER = "khabar-rules"
+
+# The modules whose code decides a draft. Their source and the shipped lexicon are part of
+# the annotator's version, beside the name lists: a corpus repository that installs khabar
+# from git (where the package version stays the same) gets new drafts when the rules change.
+RULE_MODULES = (
+    "text.analysis",
+    "text.clitics",
+    "text.snapping",
+    "annotate.gazetteer",
+    "annotate.entities",
+    "annotate.events",
+    "annotate.crf",
+    "annotate.preannotate",
+    "corpus.model",
+)
+
+
+def rules_digest(package: Traversable | None = None) -> str:
+    """A hash of the rule modules' source and of the files in ``data/lexicon``."""
+    modules = [name.replace(".", "/") + ".py" for name in RULE_MODULES]
+    return package_digest([*modules, "data/lexicon"], package)
+
+
+@dataclass(frozen=True)
+class Annotator:
+    """The offline pre-annotator: name lists, context words, triggers and the rules over them."""
+
+    entities: EntityFinder
+    events: EventFinder | None
+    version: str
+    model: Combined | None = None
+
+    @classmethod
+    def load(
+        cls, labels: tuple[str, ...] | None = None, project_lists: Path | None = None, *, events: bool = True
+    ) -> Annotator:
+        """The shipped lists plus a project's own ``gazetteers/*.yaml``."""
+        from khabar.corpus.scheme import Scheme
+
+        names = gazetteer.load(labels or Scheme.load().entity_labels, project_lists)
+        lexicon = gazetteer.load_lexicon()
+        event_finder = EventFinder(gazetteer.load_triggers(), lexicon) if events else None
+        finder = EntityFinder(names, lexicon, also=event_finder.word if event_finder else None)
+        return cls(finder, event_finder, f"{__version__}+{rules_digest()}.{names.version}")
+
+    @property
+    def gazetteer(self) -> gazetteer.Gazetteer:
+        return self.entities.gazetteer
+
+    def known(self, phrase: str) -> bool:
+        """Whether ``phrase`` is a listed name (snapping proclitics off a span asks)."""
+        return self.entities.known(phrase)
+
+    def with_model(self, model: Model) -> Annotator:
+        """This annotator with a trained model beside its rules."""
+        combined = Combined(model, self.entities)
+        return dataclasses.replace(self, model=combined, version=f"{self.version}+{model.meta['id']}")
+
+
+def run(doc: Document, annotator: Annotator, *, created: str | None = None) -> Layer:
+    """The pre-annotation layer of one document."""
+    analysis = Analysis.of(doc.text)
+    tokens = Tokens(analysis.norm)
+    candidates = annotator.entities.find(tokens)
+    if annotator.model is not None:
+        candidates = annotator.model.merge(doc, analysis, candidates)
+
+    text = doc.text
+    moved = bool(analysis.runs)  # most texts have nothing to normalise away: offsets stay
+
+    def span(start: int, end: int, label: str, score: float, rule: str) -> Span:
+        if moved:
+            start, end = analysis.start(start), analysis.end(end)
+        return Span(start, end, label, text[start:end], kept_score(score), rule)
+
+    entities = [span(c.start, c.end, c.label, c.score, c.rule) for c in candidates]
+    events = []
+    if annotator.events is not None:
+        # arguments are entity spans: their canonical offsets, by analysis-view start
+        where = {c.start: (s.start, s.end) for c, s in zip(candidates, entities, strict=True)}
+        for e in annotator.events.find(tokens, candidates):
+            arguments = tuple([Argument(role, *where[c.start]) for role, c in e.arguments])
+            events.append(Event(span(e.start, e.end, e.type, e.score, e.rule), e.realis, arguments))
+    provenance = Provenance(
+        producer=PRODUCER,
+        version=annotator.version,
+        created=created or created_now(),
+    )
+    return Layer(doc.id, "pre", "pre", doc.sha256, provenance, tuple(entities), tuple(events))

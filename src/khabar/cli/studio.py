@@ -1,0 +1,219 @@
+"""Commands that work with Label Studio: studio, push, pull, adjudicate."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from khabar.cli.app import (
+    ProjectDir,
+    command,
+    err,
+    fail,
+    here,
+    lazy,
+    out,
+    studio_app,
+)
+from khabar.corpus.model import STATUSES
+from khabar.corpus.store import atomic_write
+from khabar.errors import KhabarError
+from khabar.studio import server as studio
+
+if TYPE_CHECKING:
+    from khabar.annotate import drafting
+    from khabar.learning import training as learning
+    from khabar.quality import evaluate as evaluation
+    from khabar.quality import results
+    from khabar.release import build as releases
+    from khabar.release import cut, diff, publish, snapshot
+    from khabar.studio import sync as review
+else:
+    # what a command needs beyond the CLI (datasets, pyarrow, the Label Studio SDK: 1.5 s)
+    # is loaded when it is first used, so that `--help` answers at once
+    drafting = lazy("khabar.annotate.drafting")
+    learning = lazy("khabar.learning.training")
+    evaluation = lazy("khabar.quality.evaluate")
+    results = lazy("khabar.quality.results")
+    releases = lazy("khabar.release.build")
+    cut = lazy("khabar.release.cut")
+    diff = lazy("khabar.release.diff")
+    publish = lazy("khabar.release.publish")
+    snapshot = lazy("khabar.release.snapshot")
+    review = lazy("khabar.studio.sync")
+
+
+@studio_app.callback()
+def studio_default(ctx: typer.Context) -> None:
+    """Run the project's local Label Studio.
+
+    Example:  khabar studio
+    """
+    if ctx.invoked_subcommand is None:
+        try:
+            _start(None, 8080)
+        except KhabarError as error:
+            fail(error)
+
+
+def _start(project_dir: Path | None, port: int) -> None:
+    here_project = here(project_dir)
+    out.print("starting Label Studio (the first start installs it and takes a few minutes) ...")
+    server = review.start_local(here_project, port)
+    out.print(f"Label Studio is running at {server.url}")
+    out.print(f"  user:     {server.username}")
+    out.print(f"  password: in {server.password_file}")
+    out.print(f"  API token (khabar uses it): in {server.token_file}")
+    out.print(f"  log: {server.log_file}; stop it with `khabar studio stop`")
+
+
+@command(studio_app, name="start")
+def studio_start(
+    port: Annotated[int, typer.Option(help="First port to try (the next free one is used).")] = 8080,
+    project_dir: ProjectDir = None,
+) -> None:
+    """Start the project's local Label Studio (loopback only, data in .khabar/studio) and wait for it.
+
+    Example:  khabar studio start --port 8080
+    """
+    _start(project_dir, port)
+
+
+@command(studio_app, name="stop")
+def studio_stop(project_dir: ProjectDir = None) -> None:
+    """Stop the project's local Label Studio.
+
+    Example:  khabar studio stop
+    """
+    stopped = studio.stop(review.studio_home(here(project_dir)))
+    out.print("Label Studio stopped" if stopped else "no local Label Studio was running")
+
+
+@command(studio_app, name="status")
+def studio_status(project_dir: ProjectDir = None) -> None:
+    """Say whether the project's local Label Studio runs, and where.
+
+    Example:  khabar studio status
+    """
+    server = studio.status(review.studio_home(here(project_dir)))
+    out.print(f"running at {server.url} (pid {server.pid})" if server else "not running")
+
+
+@command(studio_app, name="config")
+def studio_config(
+    check_only: Annotated[bool, typer.Option("--check", help="Only check that the file is current.")] = False,
+    project_dir: ProjectDir = None,
+) -> None:
+    """Write schemas/labelstudio.xml, the labeling config generated from schemas/scheme.yaml.
+
+    Example:  khabar studio config --check
+    """
+    here_project = here(project_dir)
+    if check_only:
+        if not review.config_is_current(here_project):
+            raise KhabarError(
+                f"{review.config_path(here_project)} is not what the scheme generates",
+                hint="run `khabar studio config` and commit the file",
+            )
+        out.print(f"{review.config_path(here_project)} is current")
+        return
+    out.print(f"wrote {review.write_config(here_project)}")
+
+
+@command()
+def push(
+    ids: Annotated[list[str] | None, typer.Argument(help="Document ids (default: all).")] = None,
+    status: Annotated[
+        str | None, typer.Option(help="Only documents in this status: " + ", ".join(STATUSES) + ".")
+    ] = None,
+    limit: Annotated[int | None, typer.Option(help="At most this many documents.")] = None,
+    uncertain_first: Annotated[
+        str | None,
+        typer.Option(
+            "--uncertain-first", help="Order by a model's doubt, most uncertain first: latest or an id."
+        ),
+    ] = None,
+    project_dir: ProjectDir = None,
+) -> None:
+    """Send documents to Label Studio as tasks, with their drafts as predictions. Safe to repeat:
+    no duplicate task, and human annotations are never touched.
+
+    Example:  khabar push --status pre --limit 200 --uncertain-first latest
+    """
+    report = review.push(
+        here(project_dir),
+        ids=set(ids) if ids else None,
+        status=status,
+        limit=limit,
+        uncertain_first=uncertain_first,
+    )
+    for problem in report.failed:
+        err.print(f"not pushed: {problem}", markup=False)
+    for problem in report.unknown:
+        err.print(f"unknown whether pushed: {problem}", markup=False)
+    out.print(
+        f"push: {report.new} new tasks, {report.updated} drafts updated, {report.unchanged} unchanged, "
+        f"{report.skipped_annotated} kept as annotated"
+    )
+    if report.failed or report.unknown:
+        err.print(
+            "hint: run `khabar push` again to finish: it lists the project's tasks first and creates "
+            "only the missing ones, so no document is sent twice",
+            markup=False,
+        )
+        raise typer.Exit(1)
+
+
+@command()
+def pull(
+    since: Annotated[
+        str | None, typer.Option(help="Only annotations changed since this ISO date/time.")
+    ] = None,
+    project_dir: ProjectDir = None,
+) -> None:
+    """Bring annotators' work back as review layers, checked and snapped to the guidelines.
+
+    Example:  khabar pull --since 2026-11-01
+    """
+    report = review.pull(here(project_dir), since=since)
+    for change in report.changes:
+        out.print(f"snapped: {change}", markup=False)
+    for question in report.questions:
+        out.print(f"question: {question}", markup=False)
+    for refusal in report.refused:
+        err.print(f"refused: {refusal}", markup=False)
+    out.print(
+        f"pull: {report.annotations} annotations, {report.written} review layers written, "
+        f"{report.unchanged} unchanged, {len(report.refused)} refused, "
+        f"{len(report.questions)} questions for the curator"
+    )
+    if report.refused:
+        raise typer.Exit(1)
+
+
+@command(name="adjudicate")
+def adjudicate_command(
+    prefer: Annotated[
+        str | None, typer.Option(help="Settle disagreements with this annotator's version.")
+    ] = None,
+    report_out: Annotated[
+        Path | None, typer.Option("--report", help="Write the disagreements here (JSON).")
+    ] = None,
+    project_dir: ProjectDir = None,
+) -> None:
+    """Merge several reviews of a document into one adjudicated layer: agreement wins,
+    disagreements are listed for a curator.
+
+    Example:  khabar adjudicate --report disagreements.json
+    """
+    written, disagreements = review.adjudicate(here(project_dir), prefer=prefer)
+    for d in disagreements:
+        out.print(f"disagreement: {d}", markup=False)
+    out.print(f"adjudicate: {written} documents, {len(disagreements)} disagreements")
+    if report_out is not None:
+        rows = [asdict(d) for d in disagreements]
+        atomic_write(report_out, json.dumps(rows, ensure_ascii=False, indent=1) + "\n")

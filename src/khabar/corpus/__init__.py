@@ -1,0 +1,1 @@
+"""The corpus: the document model, the scheme, the project and its on-disk store."""

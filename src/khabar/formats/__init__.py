@@ -1,0 +1,1 @@
+"""Every format both ways: interchange JSON, CoNLL-U, IOB columns, Hugging Face rows, ingest."""

@@ -1,0 +1,1 @@
+"""Training the CRF on reviewed and gold documents, and measuring it."""

@@ -1,0 +1,1 @@
+"""Validation (pandera tables), per-document results, evaluation against gold, agreement."""

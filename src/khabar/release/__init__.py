@@ -1,0 +1,1 @@
+"""Releases: build, check, dataset card, diff between releases, publishing."""

@@ -1,0 +1,1 @@
+"""Label Studio: the local server, the API client, push, pull and adjudication."""

@@ -1,0 +1,1 @@
+"""Canonical text and its analysis view, clitics, segmentation into sentences and words, span snapping."""
