@@ -38,10 +38,17 @@ def typecheck(session: nox.Session) -> None:
     session.run("mypy")
 
 
+def install_name_data(session: nox.Session) -> None:
+    """The two packages whose name lists tools/derive_names.py reads, without what they
+    need to run (pyproject.toml, group `names`)."""
+    session.install("--no-deps", *nox.project.dependency_groups(PYPROJECT, "names"))
+
+
 @nox.session
 def tests(session: nox.Session) -> None:
     """Run the fast test suite (no Label Studio server)."""
     session.install("-e.", *nox.project.dependency_groups(PYPROJECT, "test"))
+    install_name_data(session)
     session.run("pytest", "-m", "not integration", *session.posargs, env=OFFLINE)
 
 
@@ -74,6 +81,7 @@ sys.exit(f"not compiled: {', '.join(pure)}" if pure else None)
 def compiled(session: nox.Session) -> None:
     """Run the fast test suite against the mypyc-compiled build (needs a C compiler)."""
     session.install(*DEPENDENCIES, *nox.project.dependency_groups(PYPROJECT, "test"))
+    install_name_data(session)
     install_compiled(session)
     session.run("pytest", "-m", "not integration", *session.posargs, env=OFFLINE)
 
@@ -87,9 +95,20 @@ def integration(session: nox.Session) -> None:
 
 @nox.session(default=False)
 def gazetteers(session: nox.Session) -> None:
-    """Derive the name lists and calendar words from Babel, pycountry, pyarabic and hijridate."""
+    """Derive the name lists and calendar words from Babel, pycountry, pyarabic and hijridate, and
+    the candidate person names and actors (tools/derive_names.py)."""
     session.install(*nox.project.dependency_groups(PYPROJECT, "derive"))
+    install_name_data(session)
     session.run("python", "tools/derive_gazetteers.py", *session.posargs)
+
+
+@nox.session(default=False)
+def lexicon(session: nox.Session) -> None:
+    """Derive candidate event triggers (src/khabar/data/lexicon/candidates/derived-events.yaml) from the
+    PETRARCH Arabic verb dictionaries and the CAMEO->PLOVER crosswalk; posargs: the external
+    folder (default ../shared/data/external), --check."""
+    session.install(*nox.project.dependency_groups(PYPROJECT, "derive"))
+    session.run("python", "tools/derive_lexicon.py", *session.posargs)
 
 
 @nox.session
@@ -99,25 +118,35 @@ def build(session: nox.Session) -> None:
     session.run("khabar", "build", env=OFFLINE)
 
 
-BENCHMARKS = {
-    "preannotate": ["bench_preannotate.py", "20"],
-    "release": ["bench_release.py", "10000"],
-    "crf": ["bench_crf.py"],
-    "studio": ["bench_studio.py", "5000"],
-    "scale": ["bench_scale.py", "1000", "10000", "100000"],
-    "store": ["bench_store.py", "100000", "1000000"],
+BENCHMARKS = {  # name: script in benchmarks/ and its sizes (tests/test_benchmarks.py runs tiny ones)
+    "preannotate": ["bench_preannotate.py", "20"],  # MB (and pairs of runs: 3)
+    "release": ["bench_release.py", "10000"],  # documents
+    "crf": ["bench_crf.py", "5400", "5"],  # documents (400 held out), MB tagged with the model
+    "studio": ["bench_studio.py", "5000"],  # documents
+    "scale": ["bench_scale.py", "1000", "10000", "100000"],  # articles
+    "store": ["bench_store.py", "100000", "1000000"],  # documents
 }
 
 
 @nox.session(default=False)
 def benchmarks(session: nox.Session) -> None:
-    """Measure throughput and peak memory: `nox -s benchmarks -- [name ...]` (all by default).
+    """Measure throughput and peak memory: `nox -s benchmarks -- [name [size ...] ...]` (all, at
+    the sizes in BENCHMARKS, by default; sizes after a name replace its own).
 
     It measures the compiled build (see `compiled`), the one to ship; the scripts say which
-    build they ran, and run as they are in any environment with khabar installed."""
+    build they ran, and run as they are in any environment with khabar installed. `studio`
+    starts its own Label Studio server (`khabar studio`), installed on first use (a few minutes)."""
+    runs: list[list[str]] = []
+    for arg in session.posargs:
+        if arg in BENCHMARKS:
+            runs.append([arg])
+        elif runs:
+            runs[-1].append(arg)
+        else:
+            session.error(f"no benchmark {arg!r}: choose from {', '.join(BENCHMARKS)}")
     session.install(*DEPENDENCIES, *PYPROJECT["project"]["optional-dependencies"]["cluster"])
     install_compiled(session)
-    chosen = session.posargs or list(BENCHMARKS)
-    for name in chosen:
-        script, *args = BENCHMARKS[name]
-        session.run("python", script, *args, env=OFFLINE, chdir="benchmarks")
+    for name, *sizes in runs or [[name] for name in BENCHMARKS]:
+        script, *default = BENCHMARKS[name]
+        # by path, from the project folder: a script finds common.py and sources/ from its own path
+        session.run("python", f"benchmarks/{script}", *(sizes or default), env=OFFLINE)

@@ -1,6 +1,7 @@
 """Pre-annotation throughput (MB/s of Arabic text, documents/s) and peak memory.
 
-    nox -s benchmarks -- preannotate [MB]
+    nox -s benchmarks -- preannotate        # 20 MB, 3 pairs of entities alone / with events
+    python bench_preannotate.py [MB [PAIRS]]
 
 Targets: at least 2 MB/s per core end to end, memory flat in corpus size (issue 4);
 events add at most 50% to the time of entities (issue 6).
@@ -19,7 +20,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from common import build, peak_rss_mb, reset_peak_rss, seed_paragraphs, table
+from common import build, peak_rss_mb, reset_peak_rss, result, seed_paragraphs, table
 
 from khabar import project
 from khabar.engine import long_lived
@@ -93,6 +94,7 @@ def main(megabytes: float, rounds: int = 3) -> None:
         for mb in (megabytes / 4, megabytes):
             size, n, seconds, peak = pool.apply(end_to_end, (mb,))
             rows.append(row("preannotate_corpus: store in, layers out", size, n, seconds, peak))
+        whole = size / seconds
         # entities alone and with events, alternately: this machine's speed drifts by 10-15 %
         # from run to run, so the ratio is the median of the pairs
         pairs = [
@@ -102,14 +104,20 @@ def main(megabytes: float, rounds: int = 3) -> None:
     pairs.sort(key=lambda pair: pair[1][2] / pair[0][2])
     extras = [events[2] / alone[2] - 1 for alone, events in pairs]
     alone, events = pairs[len(pairs) // 2]
+    extra = extras[len(extras) // 2]
     rows.append(row("entities only, in memory (median pair)", *alone))
     rows.append(row("entities + events, in memory (median pair)", *events))
     print(f"\nPre-annotation on one core, khabar {build()}")
     print("(target: >= 2 MB/s end to end; memory must not grow with size)")
     print(table(rows))
     print(
-        f"events add {extras[len(extras) // 2]:+.0%} to the time of entity pre-annotation, the median of "
+        f"events add {extra:+.0%} to the time of entity pre-annotation, the median of "
         f"{rounds} alternating pairs ({extras[0]:+.0%} to {extras[-1]:+.0%}; target: at most +50%)"
+    )
+    result(
+        f"preannotate_corpus {whole:.2f} MB/s end to end on {megabytes:g} MB; in memory: entities "
+        f"{alone[0] / alone[2]:.2f} MB/s, with events {events[0] / events[2]:.2f} MB/s ({extra:+.0%})",
+        max(float(r[-1]) for r in rows[1:]),
     )
 
 
@@ -126,4 +134,4 @@ def row(label: str, size: float, n: int, seconds: float, peak: float) -> tuple[s
 
 
 if __name__ == "__main__":
-    main(float(sys.argv[1]) if len(sys.argv) > 1 else 20)
+    main(float(sys.argv[1]) if len(sys.argv) > 1 else 20, int(sys.argv[2]) if len(sys.argv) > 2 else 3)

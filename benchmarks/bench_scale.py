@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 from bench_preannotate import LETTERS
-from common import build, peak_rss_mb, seed_paragraphs, table
+from common import build, peak_rss_mb, result, seed_paragraphs, table
 
 from khabar import project
 from khabar.engine import Engine
@@ -109,6 +109,8 @@ def main(sizes: list[int], stages: list[str]) -> None:
             "worker MB",
         )
     ]
+    seconds: dict[str, list[float]] = {}  # per stage, with 1 and 2 workers: the last size's
+    peak = 0.0
     for n in sizes:
         with tempfile.TemporaryDirectory() as tmp:
             made = project.init(Path(tmp) / "p")
@@ -120,9 +122,12 @@ def main(sizes: list[int], stages: list[str]) -> None:
                 preannotate_corpus(made, engine=Engine(workers=2))
             for stage in stages:  # (in this order: the release uses the last drafts)
                 single = None
+                seconds[stage] = []
                 for workers in (1, 2):
                     m = measure(stage, made.root, workers)
                     single = single or m["seconds"]
+                    seconds[stage].append(m["seconds"])
+                    peak = max(peak, m["driver_mb"], m["worker_mb"])
                     rows.append(
                         (
                             str(n),
@@ -140,6 +145,10 @@ def main(sizes: list[int], stages: list[str]) -> None:
                     print(table(rows[:1] + rows[-1:]), flush=True)
     print(f"\nScaling from 1 to 2 workers (this machine: 2 cores), khabar {build()}")
     print(table(rows))
+    stages_line = ", ".join(
+        f"{stage} {one:.1f} / {two:.1f} s ({one / two:.2f}x)" for stage, (one, two) in seconds.items()
+    )
+    result(f"{sizes[-1]} articles, 1 / 2 workers: {stages_line}", peak)
 
 
 if __name__ == "__main__":

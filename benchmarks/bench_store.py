@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 from bench_scale import articles
-from common import peak_rss_mb, table
+from common import peak_rss_mb, result, table
 
 from khabar import project
 from khabar.store import shard_of
@@ -118,6 +118,11 @@ def main(sizes: list[int]) -> None:
         print(table(rows[:1] + rows[-1:]), flush=True)
     print(f"\nThe store: {os.cpu_count()} cores; reads are the mean of {READS} random documents")
     print(table(rows))
+    result(
+        f"{n} documents: ingest {m['ingest_s']:.1f} s, read one {m['read_ms']:.1f} ms, "
+        f"change one {m['change_s']:.1f} s ({m['touched']} file, {m['diff_lines']} diff lines)",
+        max(float(r[-1]) for r in rows[1:]),
+    )
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ import tempfile
 import uuid
 from pathlib import Path
 
-from common import generated_records, peak_rss_mb, table, timed
+from common import generated_records, peak_rss_mb, result, table, timed
 
 from khabar import project, studio
 from khabar.interchange import from_record
@@ -96,6 +96,12 @@ def bench(root: Path, url: str, token: str, n: int) -> None:
     print(f"\nLabel Studio round trip, {n} documents (target: khabar at most +25% over the raw SDK)")
     print(table(rows))
     print(f"peak memory of this process: {peak_rss_mb():.0f} MB")
+    result(
+        f"{n} documents: push {times['khabar push']:.2f} s "
+        f"({times['khabar push'] / times['raw import'] - 1:+.0%} over the raw SDK), "
+        f"pull {times['khabar pull']:.2f} s ({times['khabar pull'] / times['raw export'] - 1:+.0%})",
+        peak_rss_mb(),
+    )
 
 
 if __name__ == "__main__":
