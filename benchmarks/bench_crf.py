@@ -22,10 +22,12 @@ from pathlib import Path
 from bench_preannotate import documents
 from common import build, name_sentences, peak_rss_mb, result, table
 
-from khabar import crf, learning, preannotate, project
-from khabar.engine import long_lived
-from khabar.ingest import ConllOptions
-from khabar.workflow import ingest_paths, load_annotator
+from khabar.annotate import crf, preannotate
+from khabar.annotate.drafting import load_annotator
+from khabar.corpus import project
+from khabar.formats.ingest import ConllOptions, ingest_paths
+from khabar.learning import training as learning
+from khabar.runtime.executor import long_lived
 
 DOCUMENTS = 5400  # 5000 to train on, 400 held out: about 125k training tokens
 MEGABYTES = 5.0  # of news-sized documents tagged with the model: the pre-annotation benchmark's

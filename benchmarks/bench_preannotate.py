@@ -22,11 +22,12 @@ from pathlib import Path
 
 from common import build, peak_rss_mb, reset_peak_rss, result, seed_paragraphs, table
 
-from khabar import project
-from khabar.engine import long_lived
-from khabar.model import Document
-from khabar.preannotate import Annotator, run
-from khabar.workflow import ingest_paths, preannotate_corpus
+from khabar.annotate.drafting import preannotate_corpus
+from khabar.annotate.preannotate import Annotator, run
+from khabar.corpus import project
+from khabar.corpus.model import Document
+from khabar.formats.ingest import ingest_paths
+from khabar.runtime.executor import long_lived
 
 LETTERS = "ابتثجحخدذرزسشصضطظعغفقكلمنهوي"
 

@@ -18,8 +18,10 @@ from pathlib import Path
 
 from common import generated_records, peak_rss_mb, result, table
 
-from khabar import project
-from khabar.workflow import ingest_paths, release_corpus, validate_corpus
+from khabar.corpus import project
+from khabar.formats.ingest import ingest_paths
+from khabar.quality.results import validate_corpus
+from khabar.release.cut import release_corpus
 
 
 def main(n: int) -> None:

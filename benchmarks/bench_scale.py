@@ -28,9 +28,11 @@ from pathlib import Path
 from bench_preannotate import LETTERS
 from common import build, peak_rss_mb, result, seed_paragraphs, table
 
-from khabar import project
-from khabar.engine import Engine
-from khabar.workflow import ingest_paths, preannotate_corpus, release_corpus, unit_cache
+from khabar.annotate.drafting import preannotate_corpus
+from khabar.corpus import project
+from khabar.formats.ingest import ingest_paths
+from khabar.release.cut import release_corpus
+from khabar.runtime.executor import Engine
 
 
 def articles(n: int, path: Path, seed: int = 11) -> int:
@@ -83,7 +85,7 @@ def measure(stage: str, root: Path, workers: int) -> dict[str, float]:
     shutil.rmtree(root / ".khabar", ignore_errors=True)
     shutil.rmtree(root / "build", ignore_errors=True)
     if stage == "release":
-        unit_cache(project.load(root)).close()
+        project.load(root).cache().close()
     done = subprocess.run(
         [sys.executable, __file__, "--one", stage, str(root), str(workers)],
         capture_output=True,

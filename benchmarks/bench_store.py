@@ -23,9 +23,9 @@ from pathlib import Path
 from bench_scale import articles
 from common import peak_rss_mb, result, table
 
-from khabar import project
-from khabar.store import shard_of
-from khabar.workflow import ingest_paths
+from khabar.corpus import project
+from khabar.corpus.store import shard_of
+from khabar.formats.ingest import ingest_paths
 
 READS = 200
 

@@ -17,12 +17,14 @@ from pathlib import Path
 
 from common import generated_records, peak_rss_mb, result, table, timed
 
-from khabar import project, studio
-from khabar.interchange import from_record
-from khabar.labelstudio import Studio, layer_results, task
-from khabar.model import Provenance
-from khabar.review import pull, push
-from khabar.workflow import ingest_paths, preannotate_corpus
+from khabar.annotate.drafting import preannotate_corpus
+from khabar.corpus import project
+from khabar.corpus.model import Provenance
+from khabar.formats.ingest import ingest_paths
+from khabar.formats.interchange import from_record
+from khabar.studio import server as studio
+from khabar.studio.client import Studio, layer_results, task
+from khabar.studio.sync import pull, push
 
 
 def main(n: int) -> None:

@@ -151,9 +151,9 @@ def generated_records(n: int, *, lines_per_doc: int = 3) -> Iterator[Record]:
 
 def build() -> str:
     """Which build of khabar runs: the mypyc-compiled one (pyproject.toml) or pure Python."""
-    import khabar.entities
+    import khabar.annotate.entities
 
-    return "pure Python" if khabar.entities.__file__.endswith(".py") else "compiled with mypyc"
+    return "pure Python" if khabar.annotate.entities.__file__.endswith(".py") else "compiled with mypyc"
 
 
 @contextmanager
