@@ -49,7 +49,7 @@ def tests(session: nox.Session) -> None:
     """Run the fast test suite (no Label Studio server)."""
     session.install("-e.", *nox.project.dependency_groups(PYPROJECT, "test"))
     install_name_data(session)
-    session.run("pytest", "-m", "not integration", *session.posargs, env=OFFLINE)
+    session.run("pytest", "-m", "not integration and not slow", *session.posargs, env=OFFLINE)
 
 
 def install_compiled(session: nox.Session) -> None:
@@ -83,14 +83,15 @@ def compiled(session: nox.Session) -> None:
     session.install(*DEPENDENCIES, *nox.project.dependency_groups(PYPROJECT, "test"))
     install_name_data(session)
     install_compiled(session)
-    session.run("pytest", "-m", "not integration", *session.posargs, env=OFFLINE)
+    session.run("pytest", "-m", "not integration and not slow", *session.posargs, env=OFFLINE)
 
 
 @nox.session
 def integration(session: nox.Session) -> None:
-    """Run the tests that talk to a real Label Studio server, started here and stopped after."""
+    """Run the slow tests and those that talk to a real Label Studio server, started here and
+    stopped after."""
     session.install("-e.", *nox.project.dependency_groups(PYPROJECT, "test"))
-    session.run("pytest", "-m", "integration", *session.posargs, env=OFFLINE)
+    session.run("pytest", "-m", "integration or slow", *session.posargs, env=OFFLINE)
 
 
 @nox.session(default=False)

@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 from bench_preannotate import documents
-from common import build, name_sentences, peak_rss_mb, result, table
+from common import build, generated, peak_rss_mb, result, table
 
 from khabar.annotate import crf, preannotate
 from khabar.annotate.drafting import load_annotator
@@ -50,7 +50,7 @@ def main(args: list[str]) -> None:
             source = f"{files[0]} / {files[1]}"
         else:
             data = Path(tmp) / "gen.jsonl"
-            records = name_sentences(n)
+            records = generated(n)
             data.write_text(
                 "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8"
             )

@@ -20,7 +20,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from common import build, peak_rss_mb, reset_peak_rss, result, seed_paragraphs, table
+from common import SEED, build, paragraphs, peak_rss_mb, reset_peak_rss, result, table
 
 from khabar.annotate.drafting import preannotate_corpus
 from khabar.annotate.preannotate import Annotator, run
@@ -34,7 +34,7 @@ LETTERS = "ابتثجحخدذرزسشصضطظعغفقكلمنهوي"
 
 def documents(megabytes: float, seed: int = 7) -> Iterator[Document]:
     rng = random.Random(seed)
-    lines = [p["text"] for p in seed_paragraphs()]
+    lines = [p["text"] for p in paragraphs(SEED)]
     size = i = 0
     while size < megabytes * 1e6:
         words = " ".join(rng.choice(lines) for _ in range(4)).split(" ")

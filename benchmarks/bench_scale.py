@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 from bench_preannotate import LETTERS
-from common import build, peak_rss_mb, result, seed_paragraphs, table
+from common import SEED, build, paragraphs, peak_rss_mb, result, table
 
 from khabar.annotate.drafting import preannotate_corpus
 from khabar.corpus import project
@@ -39,7 +39,7 @@ def articles(n: int, path: Path, seed: int = 11) -> int:
     """``n`` articles of about 3 KB: seed sentences with one made-up word in ten, so no two
     are alike and the vocabulary stays open as in real news. Returns the bytes of text."""
     rng = random.Random(seed)
-    lines = [p["text"] for p in seed_paragraphs() if p["text"].strip()]
+    lines = [p["text"] for p in paragraphs(SEED) if p["text"].strip()]
     size = 0
     with path.open("w", encoding="utf-8") as out:
         for i in range(n):

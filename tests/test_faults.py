@@ -16,11 +16,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from conftest import ROBUSTNESS, articles, write_jsonl
 from khabar.cli import app
 from khabar.corpus import project
 from khabar.corpus.lock import BusyError
 from khabar.corpus.project import Project
+from tests.helpers import ROBUSTNESS, articles, write_jsonl
 
 runner = CliRunner()
 
@@ -89,6 +89,7 @@ def alive(pid: int) -> bool:
     return "\nState:\tZ" not in state  # a zombie has exited
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads processes from /proc (Linux)")
 @pytest.mark.parametrize("how", [signal.SIGKILL, signal.SIGTERM], ids=["SIGKILL", "SIGTERM"])
 @pytest.mark.parametrize("command", ["preannotate", "ingest"])

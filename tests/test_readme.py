@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import doctest
 
-from conftest import ROOT
+from tests.helpers import ROOT
 
 
 def test_readme_examples_run() -> None:

@@ -3,8 +3,9 @@ two processes on one project, a Label Studio server killed in the middle of a pu
 a pull, and data that tries to leave the project. Real files, real processes, the real
 server; what was tried and checked is counted and printed at the end of the run.
 
-The fast tests run with the unit tests; the slow ones (marked integration: files of
-hundreds of MB, SIGKILL loops, Label Studio) with `nox -s integration`.
+The fast tests run with the unit tests; the slow ones (marked slow: files of hundreds of
+MB, SIGKILL loops) and those that need Label Studio (marked integration) with
+`nox -s integration`.
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from conftest import ROBUSTNESS, SEED, articles, entity_region, paragraphs, udvalidate, write_jsonl
 from khabar.cli import app
 from khabar.corpus import project
 from khabar.corpus.model import Document, Layer, Provenance, Span
@@ -42,6 +42,7 @@ from khabar.release import build as release
 from khabar.studio import server as studio
 from khabar.studio.client import annotation_layer
 from khabar.text.analysis import canonical, tokens
+from tests.helpers import ROBUSTNESS, SEED, articles, entity_region, paragraphs, udvalidate, write_jsonl
 
 runner = CliRunner()
 ARTICLE = "رفضت روسيا أمس انضمام أوكرانيا للناتو."
@@ -220,7 +221,7 @@ def test_hostile_files_get_one_line_errors_and_the_rest_goes_in_with_its_offsets
     ROBUSTNESS["documents checked after hostile input (validate, UD, datasets)"] += len(rows)
 
 
-@pytest.mark.integration
+@pytest.mark.slow
 def test_files_of_hundreds_of_megabytes_are_refused_without_being_loaded(tmp_path: Path) -> None:
     made = project.init(tmp_path / "p")
     folder = tmp_path / "big"
@@ -637,7 +638,7 @@ CRASH_SIZES = {"ingest": 5_000, "preannotate": 1_500, "release": 800}
 KILLS = 4
 
 
-@pytest.mark.integration
+@pytest.mark.slow
 @pytest.mark.parametrize("command", sorted(CRASH_SIZES))
 def test_a_command_killed_at_random_points_loses_nothing_and_finishes_when_run_again(
     command: str, tmp_path: Path
@@ -705,7 +706,7 @@ def test_a_command_killed_at_random_points_loses_nothing_and_finishes_when_run_a
 # --- concurrency: one writer at a time ------------------------------------------------------
 
 
-@pytest.mark.integration
+@pytest.mark.slow
 def test_a_second_writer_is_told_who_holds_the_project_and_a_dead_holder_is_no_obstacle(
     tmp_path: Path,
 ) -> None:

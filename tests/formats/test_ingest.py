@@ -9,12 +9,12 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import Record, write_jsonl
 from khabar.corpus import project
 from khabar.corpus.project import Project
 from khabar.formats.ingest import ingest_paths
 from khabar.formats.interchange import export_records
 from khabar.text.analysis import canonical
+from tests.helpers import Record, write_jsonl
 
 
 def corpus_bytes(made: Project) -> dict[str, bytes]:

@@ -6,12 +6,12 @@ import conllu
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import Record, udvalidate
 from khabar.corpus.model import Document, Event, Layer, Provenance, Span
 from khabar.corpus.scheme import Scheme
 from khabar.formats.conllu_format import read_spans, to_conllu
 from khabar.formats.interchange import from_record
 from khabar.text.analysis import tokens
+from tests.helpers import Record, udvalidate
 
 
 def layer_of(doc: Document, entities: tuple[Span, ...], triggers: tuple[Span, ...] = ()) -> Layer:

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from conftest import Record
 from khabar.corpus.model import Argument, Document, Event, Layer, Provenance, Span
 from khabar.corpus.project import Project
 from khabar.corpus.scheme import Scheme
 from khabar.quality.results import validate_corpus
 from khabar.quality.validate import validate
+from tests.helpers import Record
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import ROOT, Record
 from khabar.annotate.entities import EntityFinder, Tokens
 from khabar.annotate.events import EventFinder, verb_forms
 from khabar.annotate.gazetteer import load_lexicon, load_triggers
@@ -18,6 +17,7 @@ from khabar.formats.interchange import from_record, to_record
 from khabar.quality.evaluate import evaluate
 from khabar.quality.validate import validate
 from khabar.text.analysis import Analysis
+from tests.helpers import ROOT, Record
 
 
 @functools.cache

@@ -12,7 +12,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import ROOT, Record
 from khabar.annotate.drafting import preannotate_corpus
 from khabar.annotate.entities import EntityFinder, Tokens
 from khabar.annotate.gazetteer import Entry, Gazetteer, inflections, load_lexicon
@@ -25,6 +24,7 @@ from khabar.formats.interchange import from_record
 from khabar.quality.evaluate import evaluate, evaluate_layer
 from khabar.text.analysis import normalize
 from khabar.text.clitics import proclitic_analyses
+from tests.helpers import ROOT, Record
 
 
 @functools.cache

@@ -13,7 +13,6 @@ from typing import Any
 import datasets
 import pytest
 
-from conftest import ROOT, Record, udvalidate, write_jsonl
 from khabar.annotate.drafting import preannotate_corpus
 from khabar.corpus.model import Event, Span
 from khabar.corpus.project import Project
@@ -29,6 +28,7 @@ from khabar.release.build import check
 from khabar.release.cut import release_corpus
 from khabar.release.publish import publish
 from khabar.runtime.cache import package_digest
+from tests.helpers import ROOT, Record, udvalidate, write_jsonl
 
 PERCENT = {"train": 80, "validation": 10, "test": 10}
 

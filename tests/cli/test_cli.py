@@ -11,9 +11,9 @@ import pytest
 from typer.main import get_command
 from typer.testing import CliRunner
 
-from conftest import ROOT, Record, write_jsonl
 from khabar.cli import app
 from khabar.corpus.project import Project
+from tests.helpers import ROOT, Record, write_jsonl
 
 runner = CliRunner()
 

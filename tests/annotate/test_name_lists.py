@@ -14,8 +14,8 @@ import yaml
 
 from khabar.annotate import preannotate
 from khabar.text.analysis import normalize
+from tests.helpers import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 COMMITTED = ROOT / "src" / "khabar" / "data" / "gazetteer" / "candidates"
 
 

@@ -6,6 +6,7 @@ import pytest
 
 from khabar.corpus import project
 from khabar.errors import ProjectError
+from tests.helpers import ROOT
 
 
 def test_init_creates_a_project_with_the_default_scheme(tmp_path: Path) -> None:
@@ -46,7 +47,7 @@ def test_splits_must_add_up_to_100(tmp_path: Path) -> None:
 
 
 def test_the_repository_is_a_project_holding_the_seed_article() -> None:
-    root = Path(__file__).resolve().parent.parent
+    root = ROOT
     repo = project.find(root / "tests")
     assert repo.root == root
     assert repo.store().document("seed-0001") is not None

@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from conftest import articles, write_jsonl
 from khabar.annotate.drafting import preannotate_corpus
 from khabar.corpus import project
 from khabar.corpus.project import Project
@@ -21,6 +20,7 @@ from khabar.formats.ingest import ingest_paths
 from khabar.quality.results import validate_corpus
 from khabar.release.cut import release_corpus
 from khabar.runtime.executor import Engine, Failed, failures
+from tests.helpers import articles, write_jsonl
 
 
 def files_of(made: Project) -> dict[str, bytes]:
@@ -40,7 +40,7 @@ def run_all(made: Project, source: Path, engine: Engine) -> list[str]:
     return [str(v) for v in report.violations]
 
 
-@pytest.mark.integration
+@pytest.mark.slow
 def test_workers_and_a_dask_cluster_give_byte_identical_results(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -142,7 +142,7 @@ def test_a_failing_task_lost_with_a_dying_worker_keeps_its_own_error(tmp_path: P
     assert results[7].error == "ValueError: always fails (then a worker process died)"
 
 
-@pytest.mark.integration
+@pytest.mark.slow
 def test_on_dask_a_raising_task_is_retried_and_a_failing_one_reported(tmp_path: Path) -> None:
     tasks = [(str(tmp_path), n) for n in range(8) if n != 3]
     done = list(Engine(workers=2, scheduler="local").map(_flaky, tasks, description="test", total=len(tasks)))

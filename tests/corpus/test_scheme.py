@@ -1,13 +1,10 @@
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from khabar.corpus.scheme import Scheme, default_scheme_text
 from khabar.errors import SchemeError
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.helpers import ROOT
 
 
 def test_the_repository_scheme_is_the_one_khabar_ships() -> None:

@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 
-from conftest import ROOT, Record
 from khabar.annotate.preannotate import Annotator
 from khabar.corpus import project
 from khabar.corpus.model import Document, Layer, Provenance, Span, document_status
@@ -21,6 +20,7 @@ from khabar.quality.agreement import adjudicate, agreement, kappa
 from khabar.studio.client import annotation_layer, label_config, layer_results, task
 from khabar.studio.sync import config_is_current
 from khabar.text.snapping import Drawn, snap_layer, snap_span
+from tests.helpers import ROOT, Record
 
 
 @pytest.fixture

@@ -13,12 +13,12 @@ from typing import Any
 
 import pytest
 
-from conftest import ROOT
 from khabar.annotate.events import noun_forms, verb_forms
 from khabar.annotate.gazetteer import load_triggers
 from khabar.annotate.preannotate import Annotator, run
 from khabar.corpus.model import Document
 from khabar.corpus.scheme import Scheme
+from tests.helpers import ROOT
 
 EXTERNAL = ROOT.parent / "shared" / "data" / "external"
 DERIVED = ROOT / "src" / "khabar" / "data" / "lexicon" / "candidates" / "derived-events.yaml"

@@ -20,7 +20,6 @@ import pytest
 from label_studio_sdk import LabelStudio
 from typer.testing import CliRunner
 
-from conftest import Record, entity_region, paragraphs
 from khabar.annotate import crf, models
 from khabar.annotate.drafting import load_annotator, preannotate_corpus
 from khabar.cli import app
@@ -32,7 +31,7 @@ from khabar.release.cut import release_corpus
 from khabar.studio import server as studio
 from khabar.studio.client import Studio
 from khabar.studio.sync import pull, push, studio_home
-from test_learning import generated
+from tests.helpers import Record, entity_region, generated, paragraphs
 
 pytestmark = pytest.mark.integration
 runner = CliRunner()
