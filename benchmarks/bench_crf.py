@@ -25,7 +25,8 @@ from common import build, generated, peak_rss_mb, result, table
 from khabar.annotate import crf, preannotate
 from khabar.annotate.drafting import load_annotator
 from khabar.corpus import project
-from khabar.formats.ingest import ConllOptions, ingest_paths
+from khabar.formats.ingest import ingest_paths
+from khabar.formats.readers import ConllOptions
 from khabar.learning import training as learning
 from khabar.runtime.executor import long_lived
 

@@ -22,8 +22,9 @@ from khabar.corpus import project
 from khabar.corpus.model import Provenance
 from khabar.formats.ingest import ingest_paths
 from khabar.formats.interchange import from_record
+from khabar.formats.labelstudio import layer_results, task
 from khabar.studio import server as studio
-from khabar.studio.client import Studio, layer_results, task
+from khabar.studio.client import Studio
 from khabar.studio.sync import pull, push
 
 

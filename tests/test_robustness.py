@@ -33,14 +33,14 @@ from khabar.cli import app
 from khabar.corpus import project
 from khabar.corpus.model import Document, Layer, Provenance, Span
 from khabar.corpus.project import Project
+from khabar.corpus.records import layer_from_record
 from khabar.corpus.scheme import Scheme
-from khabar.corpus.store import layer_from_record
 from khabar.formats import ingest
 from khabar.formats.conllu_format import document_lines, read_spans
-from khabar.formats.ingest import ConllOptions
-from khabar.release import build as release
+from khabar.formats.labelstudio import annotation_layer
+from khabar.formats.readers import ConllOptions, Problem
+from khabar.release import check as release
 from khabar.studio import server as studio
-from khabar.studio.client import annotation_layer
 from khabar.text.analysis import canonical, tokens
 from tests.helpers import ROBUSTNESS, SEED, articles, entity_region, paragraphs, udvalidate, write_jsonl
 
@@ -502,7 +502,7 @@ def _read_all(path: Path, scheme: Scheme, conll: bool = False) -> list[Any]:
 
 def _check_items(found: list[Any]) -> None:
     for item in found:
-        if isinstance(item, ingest.Problem):
+        if isinstance(item, Problem):
             assert "\n" not in str(item)
             continue
         doc = item.doc

@@ -7,10 +7,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from khabar.annotate.entities import EntityFinder, Tokens
-from khabar.annotate.events import EventFinder, verb_forms
+from khabar.annotate.entities import EntityFinder
+from khabar.annotate.events import EventFinder
 from khabar.annotate.gazetteer import load_lexicon, load_triggers
 from khabar.annotate.preannotate import Annotator, run
+from khabar.annotate.tokens import Tokens
+from khabar.annotate.triggers import TriggerLexicon, verb_forms
 from khabar.corpus.model import Document, Provenance
 from khabar.corpus.scheme import Scheme
 from khabar.formats.interchange import from_record, to_record
@@ -195,15 +197,15 @@ def test_events_are_the_same_without_the_shared_word_lookup(seed_record: Record)
 
 
 @functools.cache
-def unfiltered_finder() -> EventFinder:
-    """An event finder of its own, whose ``openings`` a test may set."""
-    return EventFinder(load_triggers(), load_lexicon())
+def unfiltered_lexicon() -> TriggerLexicon:
+    """A trigger lexicon of its own, whose ``openings`` a test may set."""
+    return TriggerLexicon(load_triggers())
 
 
 @functools.cache
 def listed_forms() -> list[str]:
-    finder = unfiltered_finder()
-    return sorted({*finder.forms, *finder.longest})
+    lexicon = unfiltered_lexicon()
+    return sorted({*lexicon.forms, *lexicon.longest})
 
 
 @given(
@@ -223,6 +225,6 @@ def test_trigger_lookups_ruled_out_by_their_opening_letters_are_no_trigger(
     for word in (prefix + forms[pick % len(forms)] + suffix, prefix + noise + suffix, noise):
         if not word:
             continue
-        unfiltered = unfiltered_finder()
+        unfiltered = unfiltered_lexicon()
         unfiltered.openings = frozenset(word[k : k + 2] for k in range(len(word)))  # nothing ruled out
-        assert finder.lookups(word) == unfiltered.lookups(word), word
+        assert finder.lexicon.lookups(word) == unfiltered.lookups(word), word

@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from khabar.annotate.events import noun_forms, verb_forms
 from khabar.annotate.gazetteer import load_triggers
 from khabar.annotate.preannotate import Annotator, run
+from khabar.annotate.triggers import noun_forms, verb_forms
 from khabar.corpus.model import Document
 from khabar.corpus.scheme import Scheme
 from tests.helpers import ROOT

@@ -13,9 +13,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from khabar.annotate.drafting import preannotate_corpus
-from khabar.annotate.entities import EntityFinder, Tokens
+from khabar.annotate.entities import EntityFinder
 from khabar.annotate.gazetteer import Entry, Gazetteer, inflections, load_lexicon
 from khabar.annotate.preannotate import RULE_MODULES, Annotator, rules_digest, run
+from khabar.annotate.tokens import Tokens
 from khabar.corpus.model import Document, Provenance
 from khabar.corpus.project import Project
 from khabar.corpus.scheme import Scheme
@@ -297,7 +298,7 @@ def test_every_module_a_rule_module_imports_is_in_the_version() -> None:
     """A module the rules import but the version leaves out could change drafts unseen."""
     # messages, file writes and hashing never change a draft; the scheme's labels choose the name
     # lists, whose entries the version has
-    plumbing = {"errors", "corpus.store", "corpus.scheme", "runtime.cache"}
+    plumbing = {"errors", "corpus.store", "corpus.atomic", "corpus.scheme", "runtime.cache"}
     package = ROOT / "src" / "khabar"
     for name in RULE_MODULES:
         tree = ast.parse((package / f"{name.replace('.', '/')}.py").read_text(encoding="utf-8"))
@@ -394,6 +395,6 @@ def test_last_title_is_what_the_title_pattern_finds(parts: list[str]) -> None:
     titles = [a for a, info in zip(tokens.starts, tokens.infos or [], strict=True) if info.title]
     for cut in range(0, min(len(line), 8)):  # the text before a quote may start inside a word
         before = line[cut:]
-        matches = list(finder.title.finditer(before))
+        matches = list(finder.people.title.finditer(before))
         starts = [a - cut for a in titles if a >= cut]
-        assert finder._last_title(before, starts) == (matches[-1].end() if matches else None)
+        assert finder.people.last_title(before, starts) == (matches[-1].end() if matches else None)

@@ -9,8 +9,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from khabar.corpus.lines import dumps
 from khabar.corpus.model import Argument, Document, Event, Layer, Provenance, Span, kept_score
-from khabar.corpus.store import Store, dumps, layer_record, shard_of
+from khabar.corpus.records import layer_record
+from khabar.corpus.store import Store, shard_of
 
 
 def layer_for(doc: Document, name: str = "pre") -> Layer:

@@ -12,8 +12,9 @@ from typer.testing import CliRunner
 from khabar.cli import app
 from khabar.corpus.project import Project
 from khabar.formats import iob
-from khabar.formats.ingest import ConllOptions, ingest_paths
+from khabar.formats.ingest import ingest_paths
 from khabar.formats.interchange import export_records
+from khabar.formats.readers import ConllOptions
 from tests.helpers import write_jsonl
 
 runner = CliRunner()

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from khabar.annotate import crf
+from khabar.annotate import combined, crf
 from khabar.annotate.drafting import load_annotator, preannotate_corpus
 from khabar.cli import app
 from khabar.corpus.model import Document, Layer, Provenance, Span
@@ -128,14 +128,16 @@ def test_a_precision_measured_on_few_spans_is_pulled_toward_the_default(
         if spans is not None:
             evaluation["spans"] = {"crf": {"PER": spans}}
         meta = {**model.meta, "evaluation": evaluation}
-        return crf.Combined(crf.Model(model.path, meta), finder)._precision("crf", "PER")
+        return combined.Combined(crf.Model(model.path, meta), finder)._precision("crf", "PER")
 
-    default = crf.DEFAULT_PRECISION["crf"]
+    default = combined.DEFAULT_PRECISION["crf"]
     assert decided(0.0, 1) > 0.6 and decided(1.0, 1) < 0.9  # one span decides little
     assert decided(0.0, 1000) < 0.01 and decided(1.0, 1000) > 0.99  # many decide
     assert decided(0.3, None) == 0.3  # a model that did not record its counts: as measured
     assert (
-        crf.Combined(crf.Model(model.path, {**model.meta, "evaluation": {}}), finder)._precision("crf", "PER")
+        combined.Combined(crf.Model(model.path, {**model.meta, "evaluation": {}}), finder)._precision(
+            "crf", "PER"
+        )
         == default
     )
 

@@ -24,7 +24,7 @@ from khabar.formats.interchange import export_jsonl
 from khabar.quality import results as units
 from khabar.quality.results import validate_corpus
 from khabar.release import diff
-from khabar.release.build import check
+from khabar.release.check import check
 from khabar.release.cut import release_corpus
 from khabar.release.publish import publish
 from khabar.runtime.cache import package_digest

@@ -1,5 +1,5 @@
 """Pure conversions between khabar layers and Label Studio results (no server here;
-tests/test_studio_integration.py proves them against a real one)."""
+tests/studio/test_studio_integration.py proves them against a real one)."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ from khabar.corpus import project
 from khabar.corpus.model import Document, Layer, Provenance, Span, document_status
 from khabar.corpus.scheme import Scheme, default_scheme_text
 from khabar.formats.interchange import from_record
+from khabar.formats.labelstudio import annotation_layer, label_config, layer_results, task
 from khabar.quality.agreement import adjudicate, agreement, kappa
-from khabar.studio.client import annotation_layer, label_config, layer_results, task
 from khabar.studio.sync import config_is_current
 from khabar.text.snapping import Drawn, snap_layer, snap_span
 from tests.helpers import ROOT, Record

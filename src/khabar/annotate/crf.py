@@ -1,16 +1,17 @@
-"""A statistical entity tagger (a linear-chain CRF, python-crfsuite) that learns from the
-gold and human-reviewed layers of a project, offline, on a laptop.
+"""The CRF entity tagger: its features, its training and its predictions (python-crfsuite).
 
-Tokens are the text's tokens (words with their attached clitics, and punctuation); the
-features are the token and its analysis-view form, its clitic-stripped readings, prefixes
-and suffixes, shape, the rules' own opinion (name lists and context rules, as IOB tags)
-and the same of its neighbours. A predicted span leaves clear proclitics outside
-(``khabar.snap``), as the guidelines say. This is the only module that imports pycrfsuite.
+A linear-chain CRF learns from the gold and human-reviewed layers of a project, offline,
+on a laptop. Tokens are the text's tokens (words with their attached clitics, and
+punctuation); the features are the token and its analysis-view form, its clitic-stripped
+readings, prefixes and suffixes, shape, the rules' own opinion (name lists and context
+rules, as IOB tags) and the same of its neighbours. A predicted span leaves clear
+proclitics outside (``khabar.text.snapping``), as the guidelines say. Tags and spans are
+converted by ``khabar.text.tagging``; ``khabar.annotate.combined`` sets the model beside
+the rules. This is the only module that imports pycrfsuite.
 """
 
 from __future__ import annotations
 
-import bisect
 import hashlib
 import json
 import tempfile
@@ -24,13 +25,16 @@ from typing import Any
 import pycrfsuite
 
 from khabar import __version__
-from khabar.annotate.entities import Candidate, EntityFinder, Tokens, among
+from khabar.annotate.entities import EntityFinder
+from khabar.annotate.tokens import Candidate, Tokens, among
+from khabar.corpus.atomic import atomic_write
 from khabar.corpus.model import Document, Layer, Span, kept_score
-from khabar.corpus.store import atomic_write
 from khabar.errors import KhabarError
+from khabar.runtime.memo import FEATURE_WORDS, remember
 from khabar.text.analysis import SPAN_EDGE, Analysis, normalize, sentences, tokens
 from khabar.text.clitics import proclitic_analyses
 from khabar.text.snapping import Drawn, snap_span
+from khabar.text.tagging import runs_of_tags, tags_of_spans
 
 PARAMS = {"c1": 0.05, "c2": 0.05, "max_iterations": 150, "feature.possible_transitions": True}
 
@@ -77,9 +81,7 @@ class Featurizer:
     def form(self, token: str) -> str:
         value = self._forms.get(token)
         if value is None:
-            value = normalize(token)
-            if len(self._forms) < 200_000:
-                self._forms[token] = value
+            value = remember(self._forms, token, normalize(token), FEATURE_WORDS)
         return value
 
     def sentences(
@@ -92,19 +94,11 @@ class Featurizer:
             rules = self.finder.find(Tokens(analysis.norm))
         all_spans = [span for a, b in sentences(doc.text) for span in [tokens(doc.text, a, b)]]
         flat = [t for spans in all_spans for t in spans]
-        ends = [b for _, b in flat]
         # the rules' IOB tag of each token: B- on the token a rule span starts in (after its
         # clitics, as in «لأوكرانيا»), I- on the tokens it goes on into
-        rule_tags = ["O"] * len(flat)
-        for c in rules:
-            start, end = analysis.start(c.start), analysis.end(c.end)
-            k = bisect.bisect_right(ends, start)
-            if k < len(flat) and flat[k][0] < end:
-                rule_tags[k] = f"B-{c.label}"
-                k += 1
-                while k < len(flat) and flat[k][0] < end:
-                    rule_tags[k] = f"I-{c.label}"
-                    k += 1
+        rule_tags = tags_of_spans(
+            flat, [(analysis.start(c.start), analysis.end(c.end), c.label) for c in rules]
+        )
         out = []
         k = 0
         for spans in all_spans:
@@ -137,9 +131,7 @@ class Featurizer:
             features.append("nisba")  # «الربيعي»، «الهاشمي»: surnames as often as adjectives
         if self.known is not None:
             features = list(self._kept(*features))
-        if len(self._own) < 200_000:
-            self._own[w] = features
-        return features
+        return remember(self._own, w, features, FEATURE_WORDS)
 
     def _neighbour(self, w: str) -> _Neighbour:
         """A token's features as the left and right neighbour of another, made once per form."""
@@ -153,8 +145,7 @@ class Featurizer:
                 self._kept("title-1" if title else None, "first-name-1" if first else None),
                 self._kept("title+1" if title else None, "first-name+1" if first else None),
             )
-            if len(self._around) < 200_000:
-                self._around[w] = made
+            remember(self._around, w, made, FEATURE_WORDS)
         return made
 
     def _rule(self, tag: str) -> _RuleTag:
@@ -207,27 +198,15 @@ class Featurizer:
             relative = self._snapped[surface]
         else:
             relative = _snap(surface, 0, end - start, self.finder.known)
-            if len(self._snapped) < 100_000:
-                self._snapped[surface] = relative
+            remember(self._snapped, surface, relative)
         return None if relative is None else (start + relative[0], start + relative[1])
 
 
 def _snap(text: str, start: int, end: int, known: Callable[[str], bool]) -> tuple[int, int] | None:
-    # a prediction is a run of whole tokens, proclitics and all (token_tags tags the token
-    # «والمجلس» for the name «المجلس»), so و + ال is cut, not asked (khabar.snap)
+    # a prediction is a run of whole tokens, proclitics and all (gold tags tag the token
+    # «والمجلس» for the name «المجلس»), so و + ال is cut, not asked (khabar.text.snapping)
     snapped = snap_span(text, Span(start, end, "", text[start:end]), known, Drawn.MACHINE).span
     return None if snapped is None else (snapped.start, snapped.end)
-
-
-def token_tags(sentence: Sentence, entities: Iterable[Span]) -> list[str]:
-    """IOB2 tags of a sentence's tokens from entity spans (a span inside a token, after its
-    clitics, tags the whole token)."""
-    tags = ["O"] * len(sentence.spans)
-    for span in entities:
-        inside = [k for k, (a, b) in enumerate(sentence.spans) if a < span.end and span.start < b]
-        for n, k in enumerate(inside):
-            tags[k] = f"{'B' if n == 0 else 'I'}-{span.label}"
-    return tags
 
 
 @dataclass(frozen=True)
@@ -275,8 +254,10 @@ def train(
     for doc, layer in pairs:
         documents += 1
         digest.update(doc.sha256.encode())
+        # gold IOB2 tags: a span inside a token, after its clitics, tags the whole token
+        gold = [(s.start, s.end, s.label) for s in layer.entities]
         for sentence in featurizer.sentences(doc):
-            tags = token_tags(sentence, layer.entities)
+            tags = tags_of_spans(sentence.spans, gold)
             trainer.append(sentence.features, tags)
             sentence_count += 1
             token_count += len(tags)
@@ -314,12 +295,12 @@ def train(
 def predict(doc: Document, featurizer: Featurizer, tagger: pycrfsuite.Tagger) -> tuple[list[Span], float]:
     """Entity spans of a document (proclitics snapped off) and one minus the mean
     probability the model gives its own tags."""
-    found, doubt = _predicted(doc, featurizer, tagger)
+    found, doubt = predictions(doc, featurizer, tagger)
     text = doc.text
     return [Span(a, b, label, text[a:b], kept_score(score), "crf") for a, b, label, score in found], doubt
 
 
-def _predicted(
+def predictions(
     doc: Document,
     featurizer: Featurizer,
     tagger: pycrfsuite.Tagger,
@@ -330,7 +311,7 @@ def _predicted(
 ) -> tuple[list[tuple[int, int, str, float]], float]:
     """(start, end, label, mean marginal) of each predicted span, and the doubt of
     :func:`predict` (0 without ``uncertainty``)."""
-    runs: list[tuple[int, int, str, list[float]]] = []
+    found = []
     confidence: list[float] = []
     for sentence in featurizer.sentences(doc, analysis, rules):
         if not sentence.spans:
@@ -340,102 +321,10 @@ def _predicted(
             tagger.marginal(tag, k) if uncertainty or tag != "O" else 1.0 for k, tag in enumerate(tags)
         ]
         confidence += marginals
-        for k, tag in enumerate(tags):
-            if tag == "O":  # most tokens
-                continue
-            a, b = sentence.spans[k]
-            last = runs[-1] if runs else None
-            if tag[0] == "I" and k and last and tag[2:] == last[2] and last[1] == sentence.spans[k - 1][1]:
-                last[3].append(marginals[k])
-                runs[-1] = (last[0], b, last[2], last[3])
-            else:
-                runs.append((a, b, tag[2:], [marginals[k]]))
-    found = []
-    for a, b, label, scores in runs:
-        edges = featurizer.snap(doc.text, a, b)
-        if edges is not None:
-            found.append((edges[0], edges[1], label, sum(scores) / len(scores)))
+        for first, end, label in runs_of_tags(tags):
+            edges = featurizer.snap(doc.text, sentence.spans[first][0], sentence.spans[end - 1][1])
+            if edges is not None:
+                score = sum(marginals[first:end]) / (end - first)
+                found.append((edges[0], edges[1], label, score))
     doubt = 1 - sum(confidence) / len(confidence) if confidence else 0.0
     return found, doubt
-
-
-DEFAULT_PRECISION = {"rules": 0.9, "crf": 0.8}
-# a precision measured on a few spans is pulled toward the default as if this many more
-# spans had been measured at it: one right or wrong span of a rare label decides nothing
-PRIOR_SPANS = 5
-
-
-def _estimate(evaluation: dict[str, Any], source: str, label: str) -> float:
-    """The precision of ``source`` for ``label`` as measured, pulled toward the default."""
-    measured = float(evaluation["precision"][source][label])
-    counts = evaluation.get("spans")
-    if counts is None:  # a model trained before the counts were recorded
-        return measured
-    n = int(counts.get(source, {}).get(label, 0))
-    return (measured * n + DEFAULT_PRECISION[source] * PRIOR_SPANS) / (n + PRIOR_SPANS)
-
-
-class Combined:
-    """A trained model used beside the rules: where they disagree on a place, the source
-    more precise for that label (measured on held-out documents when the model was
-    trained, ``meta.json``) wins, and the span says so (``crf (over list:places)``). A name
-    only one of them marks is kept: an annotator deletes a wrong draft faster than they add
-    a missing one."""
-
-    def __init__(self, model: Model, finder: EntityFinder) -> None:
-        self.model = model
-        self.featurizer, self.tagger = model.tagging(finder)
-        evaluation: dict[str, Any] = model.meta.get("evaluation", {})
-        self.precision = {
-            (source, label): _estimate(evaluation, source, label)
-            for source, labels in evaluation.get("precision", {}).items()
-            for label in labels
-        }
-
-    def _precision(self, source: str, label: str) -> float:
-        return self.precision.get((source, label), DEFAULT_PRECISION[source])
-
-    def merge(self, doc: Document, analysis: Analysis, rules: list[Candidate]) -> list[Candidate]:
-        # (start, end, label, score) tuples: spans made here would only be taken apart again;
-        # scores are rounded with the rules' when the layer's spans are made
-        predicted, _ = _predicted(
-            doc, self.featurizer, self.tagger, analysis=analysis, rules=rules, uncertainty=False
-        )
-        ours = [
-            Candidate(analysis.to_norm(a), analysis.to_norm(b), label, score, "crf")
-            for a, b, label, score in predicted
-        ]
-        ours = [c for c in ours if c.start < c.end]
-        if not ours:
-            return rules
-        # where each source marked something, and with what: a rival is the other source's span there
-        marks = {"crf": _marks(ours, len(analysis.norm)), "rules": _marks(rules, len(analysis.norm))}
-        pool = [(self._precision("rules", c.label), c, "crf") for c in rules] + [
-            (self._precision("crf", c.label), c, "rules") for c in ours
-        ]
-        taken = bytearray(len(analysis.norm))
-        chosen: list[Candidate] = []
-        for _, c, other in sorted(pool, key=lambda p: (-p[0], -(p[1].end - p[1].start), p[1].start)):
-            if taken.find(1, c.start, c.end) != -1:
-                continue
-            taken[c.start : c.end] = b"\x01" * (c.end - c.start)
-            rival = next(
-                (
-                    r
-                    for r in marks[other][c.start : c.end]
-                    if r is not None and (r.start, r.end, r.label) != (c.start, c.end, c.label)
-                ),
-                None,
-            )
-            if rival is not None:
-                c = Candidate(c.start, c.end, c.label, c.score, f"{c.rule} (over {rival.rule})")
-            chosen.append(c)
-        return sorted(chosen, key=lambda c: c.start)
-
-
-def _marks(candidates: list[Candidate], size: int) -> list[Candidate | None]:
-    """The candidate covering each position, if any."""
-    marks: list[Candidate | None] = [None] * size
-    for c in candidates:
-        marks[c.start : c.end] = [c] * (c.end - c.start)
-    return marks

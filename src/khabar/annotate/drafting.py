@@ -110,7 +110,7 @@ class PreannotateResult:
 
 def load_annotator(project: Project) -> preannotate.Annotator:
     """The pre-annotator with the project's own name lists (``gazetteers/*.yaml``) added."""
-    return preannotate.Annotator.load(project.scheme().entity_labels, project.root / "gazetteers")
+    return preannotate.Annotator.load(project_lists=project.root / "gazetteers", scheme=project.scheme())
 
 
 @writes

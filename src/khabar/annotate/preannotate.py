@@ -1,6 +1,6 @@
 """Pre-annotation: draft entities (and events) for annotators, offline.
 
-Entities come from name lists and context rules (``khabar.entities``); every span
+Entities come from name lists and context rules (``khabar.annotate.entities``); every span
 carries its score and the list or rule that produced it, which Label Studio shows.
 The producer's version names the code and the data, so a draft is only replaced when
 either changed.
@@ -12,15 +12,23 @@ import dataclasses
 from dataclasses import dataclass
 from importlib.resources.abc import Traversable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from khabar import __version__
-from khabar.annotate import gazetteer
-from khabar.annotate.crf import Combined, Model
-from khabar.annotate.entities import EntityFinder, Tokens
+from khabar.annotate import arguments, dates_money, entities, gazetteer, people
+from khabar.annotate import events as event_rules
+from khabar.annotate.combined import Combined
+from khabar.annotate.crf import Model
+from khabar.annotate.entities import EntityFinder
 from khabar.annotate.events import EventFinder
+from khabar.annotate.labels import RuleLabels
+from khabar.annotate.tokens import Tokens
 from khabar.corpus.model import Argument, Document, Event, Layer, Provenance, Span, created_now, kept_score
 from khabar.runtime.cache import package_digest
 from khabar.text.analysis import Analysis
+
+if TYPE_CHECKING:
+    from khabar.corpus.scheme import Scheme
 
 PRODUCER = "khabar-rules"
 
@@ -31,13 +39,26 @@ RULE_MODULES = (
     "text.analysis",
     "text.clitics",
     "text.snapping",
+    "text.tagging",
     "annotate.gazetteer",
+    "annotate.labels",
+    "annotate.tokens",
     "annotate.entities",
+    "annotate.people",
+    "annotate.dates_money",
+    "annotate.triggers",
     "annotate.events",
+    "annotate.arguments",
     "annotate.crf",
+    "annotate.combined",
     "annotate.preannotate",
     "corpus.model",
+    "runtime.memo",
 )
+
+# What the rules produce and read, by rule module: each must be in the project's scheme.
+ENTITY_RULES: tuple[RuleLabels, ...] = (entities.LABELS, people.LABELS, dates_money.LABELS)
+EVENT_RULES: tuple[RuleLabels, ...] = (event_rules.LABELS, arguments.LABELS)
 
 
 def rules_digest(package: Traversable | None = None) -> str:
@@ -57,14 +78,35 @@ class Annotator:
 
     @classmethod
     def load(
-        cls, labels: tuple[str, ...] | None = None, project_lists: Path | None = None, *, events: bool = True
+        cls,
+        labels: tuple[str, ...] | None = None,
+        project_lists: Path | None = None,
+        *,
+        events: bool = True,
+        scheme: Scheme | None = None,
     ) -> Annotator:
-        """The shipped lists plus a project's own ``gazetteers/*.yaml``."""
+        """The shipped lists plus a project's own ``gazetteers/*.yaml``, for a project's
+        ``scheme`` or its entity ``labels`` (the shipped scheme's by default).
+
+        Fails with a :class:`~khabar.errors.SchemeError` if the scheme lacks a label, an
+        event type or a role that the rules or the trigger lexicon use.
+        """
         from khabar.corpus.scheme import Scheme
 
-        names = gazetteer.load(labels or Scheme.load().entity_labels, project_lists)
+        if scheme is None:
+            scheme = Scheme.load()
+            # given a project's entity labels alone, its scheme is what lacks one
+            where = "the project's scheme (schemas/scheme.yaml)" if labels else scheme.where
+        else:
+            where = scheme.where
+        labels = labels or scheme.entity_labels
         lexicon = gazetteer.load_lexicon()
         event_finder = EventFinder(gazetteer.load_triggers(), lexicon) if events else None
+        for declared in (*ENTITY_RULES, *(EVENT_RULES if event_finder else ())):
+            declared.check(labels, scheme.event_types, scheme.role_names, where)
+        if event_finder is not None:
+            event_finder.lexicon.check(scheme.event_types, where)
+        names = gazetteer.load(labels, project_lists)
         finder = EntityFinder(names, lexicon, also=event_finder.word if event_finder else None)
         return cls(finder, event_finder, f"{__version__}+{rules_digest()}.{names.version}")
 

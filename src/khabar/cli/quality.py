@@ -20,28 +20,15 @@ from khabar.cli.app import (
     lazy,
     out,
 )
-from khabar.corpus.store import atomic_write
+from khabar.corpus.atomic import atomic_write
 
 if TYPE_CHECKING:
-    from khabar.annotate import drafting
-    from khabar.learning import training as learning
-    from khabar.quality import evaluate as evaluation
     from khabar.quality import results
-    from khabar.release import build as releases
-    from khabar.release import cut, diff, publish, snapshot
     from khabar.studio import sync as review
 else:
     # what a command needs beyond the CLI (datasets, pyarrow, the Label Studio SDK: 1.5 s)
     # is loaded when it is first used, so that `--help` answers at once
-    drafting = lazy("khabar.annotate.drafting")
-    learning = lazy("khabar.learning.training")
-    evaluation = lazy("khabar.quality.evaluate")
     results = lazy("khabar.quality.results")
-    releases = lazy("khabar.release.build")
-    cut = lazy("khabar.release.cut")
-    diff = lazy("khabar.release.diff")
-    publish = lazy("khabar.release.publish")
-    snapshot = lazy("khabar.release.snapshot")
     review = lazy("khabar.studio.sync")
 
 

@@ -22,26 +22,18 @@ from khabar.cli.app import (
 from khabar.errors import KhabarError
 
 if TYPE_CHECKING:
-    from khabar.annotate import drafting
-    from khabar.learning import training as learning
-    from khabar.quality import evaluate as evaluation
-    from khabar.quality import results
     from khabar.release import build as releases
+    from khabar.release import check as release_check
     from khabar.release import cut, diff, publish, snapshot
-    from khabar.studio import sync as review
 else:
     # what a command needs beyond the CLI (datasets, pyarrow, the Label Studio SDK: 1.5 s)
     # is loaded when it is first used, so that `--help` answers at once
-    drafting = lazy("khabar.annotate.drafting")
-    learning = lazy("khabar.learning.training")
-    evaluation = lazy("khabar.quality.evaluate")
-    results = lazy("khabar.quality.results")
     releases = lazy("khabar.release.build")
+    release_check = lazy("khabar.release.check")
     cut = lazy("khabar.release.cut")
     diff = lazy("khabar.release.diff")
     publish = lazy("khabar.release.publish")
     snapshot = lazy("khabar.release.snapshot")
-    review = lazy("khabar.studio.sync")
 
 
 @command(release_app, name="cut")
@@ -98,7 +90,7 @@ def check(
 
     Example:  khabar release check build/1.0.0
     """
-    problems = releases.check(release_dir)
+    problems = release_check.check(release_dir)
     for problem in problems:
         err.print(f"error: {release_dir}: {problem}", markup=False)
     if problems:

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from khabar.corpus.atomic import all_or_nothing, atomic_write
+from khabar.corpus.lines import CorruptStoreError, check_line, shown
 from khabar.corpus.project import Project
-from khabar.corpus.store import CorruptStoreError, all_or_nothing, atomic_write, check_line, shown
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from khabar.corpus import lock
+from khabar.corpus.atomic import atomic_write
 from khabar.corpus.scheme import Scheme, default_scheme_text
-from khabar.corpus.store import Store, atomic_write
+from khabar.corpus.store import Store
 from khabar.errors import ProjectError
 from khabar.runtime.cache import UnitCache
 

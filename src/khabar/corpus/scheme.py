@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -60,6 +60,8 @@ class Scheme:
     roles: tuple[Role, ...]
     realis: tuple[tuple[str, str], ...]
     sha256: str
+    #: the file it was read from, as messages name it (the rules' label check says where to add one)
+    where: str = field(default="the scheme", compare=False)
 
     @property
     def entity_labels(self) -> tuple[str, ...]:
@@ -130,6 +132,7 @@ class Scheme:
             roles=roles,
             realis=realis,
             sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+            where=where,
         )
 
 

@@ -12,265 +12,42 @@ document is found by reading one shard. Every write replaces a whole shard atomi
 from __future__ import annotations
 
 import hashlib
-import json
-import os
-import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, NamedTuple, TypeVar
+from typing import Any
 
 import orjson
 
-from khabar.corpus.model import Argument, Document, Event, Layer, Provenance, Span
-from khabar.errors import ProjectError, writing_to
+from khabar.corpus.atomic import atomic_write, remove_file
+from khabar.corpus.lines import (
+    RawDocument,
+    broken,
+    dumps,
+    keyed,
+    line_id,
+    line_layer_key,
+    loaded,
+    parse_line,
+    raw_lines,
+    read_lines,
+    stored_twice,
+)
+from khabar.corpus.model import Document, Layer
+from khabar.corpus.records import (
+    document_from_record,
+    document_key,
+    document_record,
+    layer_from_record,
+    layer_key,
+    layer_record,
+)
 
 SHARD_DIGITS = 2
-T = TypeVar("T")
-
-
-def _file_mode() -> int:
-    # mkstemp creates 0600 files; give written files the mode open() would (0666 & ~umask)
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask
-
-
-FILE_MODE = _file_mode()
 
 
 def shard_of(doc_id: str) -> str:
     return hashlib.sha1(doc_id.encode("utf-8")).hexdigest()[:SHARD_DIGITS]
-
-
-def sync_directory(folder: Path) -> None:
-    """Make the renames in ``folder`` durable."""
-    dir_fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
-
-
-def atomic_write(path: Path, data: bytes | str, *, sync_dir: bool = True, durable: bool = True) -> None:
-    """Write ``data`` to ``path`` so that readers see the old file or the new one, never half.
-
-    With ``sync_dir=False`` the caller syncs the folder once after many writes. With
-    ``durable=False`` nothing is forced to disk: still atomic for a crashed process, for
-    files that can be made again (machine drafts). Inside :func:`all_or_nothing` the file
-    is only staged. A full or read-only disk raises a one-line
-    :class:`~khabar.errors.WriteError`, the temporary file removed."""
-    raw = data.encode("utf-8") if isinstance(data, str) else data
-    with writing_to(path):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        try:
-            os.fchmod(fd, FILE_MODE)
-            with os.fdopen(fd, "wb") as out:
-                out.write(raw)
-                if durable:
-                    out.flush()
-                    os.fsync(out.fileno())
-            if _staged is not None:
-                _stage(path, Path(tmp))
-                return
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        if sync_dir and durable:
-            sync_directory(path.parent)
-
-
-def remove_file(path: Path) -> None:
-    """Delete ``path`` (staged inside :func:`all_or_nothing`)."""
-    if _staged is not None:
-        _stage(path, None)
-    else:
-        path.unlink(missing_ok=True)
-
-
-# Files written inside all_or_nothing: path -> its staged new content (None: deleted).
-_staged: dict[Path, Path | None] | None = None
-
-
-def _stage(path: Path, tmp: Path | None) -> None:
-    assert _staged is not None
-    previous = _staged.get(path)
-    if previous is not None:
-        previous.unlink(missing_ok=True)
-    _staged[path] = tmp
-
-
-def _current(path: Path) -> Path | None:
-    """Where the content of ``path`` is now: its staged version inside all_or_nothing."""
-    if _staged is not None and path in _staged:
-        return _staged[path]
-    return path
-
-
-@contextmanager
-def all_or_nothing() -> Iterator[None]:
-    """Every file written inside is staged beside its target and renamed into place only
-    when the block ends without an error: a write that fails (a full disk) leaves every
-    file as it was, and its staged files are removed."""
-    global _staged
-    if _staged is not None:  # nested: the outer block commits
-        yield
-        return
-    staged: dict[Path, Path | None] = {}
-    _staged = staged
-    try:
-        yield
-    except BaseException:
-        _staged = None
-        for tmp in staged.values():
-            if tmp is not None:
-                tmp.unlink(missing_ok=True)
-        raise
-    _staged = None
-    for path, tmp in staged.items():
-        with writing_to(path):
-            if tmp is None:
-                path.unlink(missing_ok=True)
-            else:
-                os.replace(tmp, path)
-    for folder in {path.parent for path in staged}:
-        if folder.is_dir():
-            sync_directory(folder)
-
-
-def dumps(record: dict[str, Any]) -> str:
-    """One JSON line: UTF-8 text as is (Arabic stays readable in diffs), no spaces."""
-    return json.dumps(record, ensure_ascii=False, separators=(",", ":"))
-
-
-# --- records <-> model ----------------------------------------------------------------
-
-
-def document_record(doc: Document) -> dict[str, Any]:
-    record: dict[str, Any] = {"id": doc.id, "sha256": doc.sha256}
-    for key in ("title", "url", "published", "source"):
-        value = getattr(doc, key)
-        if value is not None:
-            record[key] = value
-    record["text"] = doc.text
-    return record
-
-
-def document_from_record(record: dict[str, Any]) -> Document:
-    return Document(
-        id=record["id"],
-        text=record["text"],
-        title=record.get("title"),
-        url=record.get("url"),
-        published=record.get("published"),
-        source=record.get("source"),
-    )
-
-
-def span_record(span: Span) -> dict[str, Any]:
-    record: dict[str, Any] = {"start": span.start, "end": span.end, "label": span.label, "text": span.text}
-    if span.score is not None:
-        record["score"] = span.score
-    if span.rule is not None:
-        record["rule"] = span.rule
-    return record
-
-
-def span_from_record(record: dict[str, Any], label: str | None = None) -> Span:
-    return Span(
-        start=record["start"],
-        end=record["end"],
-        label=label if label is not None else record["label"],
-        text=record["text"],
-        score=record.get("score"),
-        rule=record.get("rule"),
-    )
-
-
-def event_record(event: Event) -> dict[str, Any]:
-    trigger = span_record(event.trigger)
-    del trigger["label"]
-    return {
-        "type": event.type,
-        "realis": event.realis,
-        "trigger": trigger,
-        "arguments": [{"role": a.role, "start": a.start, "end": a.end} for a in event.arguments],
-    }
-
-
-def event_from_record(record: dict[str, Any]) -> Event:
-    return Event(
-        trigger=span_from_record(record["trigger"], label=record["type"]),
-        realis=record["realis"],
-        arguments=tuple(Argument(a["role"], a["start"], a["end"]) for a in record.get("arguments", ())),
-    )
-
-
-def layer_record(layer: Layer) -> dict[str, Any]:
-    provenance = {k: v for k, v in _provenance_items(layer.provenance) if v is not None}
-    return {
-        "doc_id": layer.doc_id,
-        "name": layer.name,
-        "kind": layer.kind,
-        "text_sha256": layer.text_sha256,
-        "provenance": provenance,
-        # drafts (with score and rule) are written in bulk: one dict literal per span, no call
-        "entities": [
-            {
-                "start": s.start,
-                "end": s.end,
-                "label": s.label,
-                "text": s.text,
-                "score": s.score,
-                "rule": s.rule,
-            }
-            if s.score is not None and s.rule is not None
-            else span_record(s)
-            for s in layer.entities
-        ],
-        "events": [event_record(e) for e in layer.events],
-    }
-
-
-def _provenance_items(p: Provenance) -> Iterator[tuple[str, Any]]:
-    for key in Provenance.__slots__:
-        yield key, getattr(p, key)
-
-
-def layer_from_record(record: dict[str, Any]) -> Layer:
-    return Layer(
-        doc_id=record["doc_id"],
-        name=record["name"],
-        kind=record["kind"],
-        text_sha256=record["text_sha256"],
-        provenance=Provenance(**record["provenance"]),
-        entities=tuple(span_from_record(s) for s in record["entities"]),
-        events=tuple(event_from_record(e) for e in record["events"]),
-    )
-
-
-# --- the store ------------------------------------------------------------------------
-
-
-class RawDocument(NamedTuple):
-    """A document's stored line and its layers' lines, with where each is (``file:line``:
-    the document's first, then its layers')."""
-
-    doc_id: str
-    line: str
-    layer_lines: list[str]
-    where: tuple[str, ...]
-
-
-def _document_key(record: dict[str, Any]) -> str:
-    return str(record["id"])
-
-
-def _layer_key_of(record: dict[str, Any]) -> tuple[str, str]:
-    return str(record["doc_id"]), str(record["name"])
 
 
 class Store:
@@ -291,8 +68,8 @@ class Store:
             yield from self.shard_documents(shard)
 
     def shard_documents(self, shard: str) -> Iterator[Document]:
-        for where, record in _keyed(self.corpus_dir / f"{shard}.jsonl", _document_key).values():
-            yield _loaded(where, document_from_record, record)
+        for where, record in keyed(self.corpus_dir / f"{shard}.jsonl", document_key).values():
+            yield loaded(where, document_from_record, record)
 
     @property
     def drafts_dir(self) -> Path:
@@ -302,8 +79,8 @@ class Store:
         """The layers of one shard (human work, then drafts), by document id."""
         by_doc: dict[str, list[Layer]] = defaultdict(list)
         for folder in (self.annotations_dir, self.drafts_dir):
-            for where, record in _keyed(folder / f"{shard}.jsonl", _layer_key_of).values():
-                layer = _loaded(where, layer_from_record, record)
+            for where, record in keyed(folder / f"{shard}.jsonl", layer_key).values():
+                layer = loaded(where, layer_from_record, record)
                 by_doc[layer.doc_id].append(layer)
         return by_doc
 
@@ -313,18 +90,18 @@ class Store:
         layers: dict[str, list[tuple[str, str]]] = defaultdict(list)
         for folder in (self.annotations_dir, self.drafts_dir):
             seen: dict[tuple[str, str], str] = {}
-            for where, line in _raw_lines(folder / f"{shard}.jsonl"):
-                key = _layer_key(line, where)
+            for where, line in raw_lines(folder / f"{shard}.jsonl"):
+                key = line_layer_key(line, where)
                 if key in seen:
-                    raise _twice(where, key, seen[key])
+                    raise stored_twice(where, key, seen[key])
                 seen[key] = where
                 layers[key[0]].append((where, line))
         found: list[RawDocument] = []
         first: dict[str, str] = {}
-        for where, line in _raw_lines(self.corpus_dir / f"{shard}.jsonl"):
-            doc_id = _line_id(line, '"id":"', where)
+        for where, line in raw_lines(self.corpus_dir / f"{shard}.jsonl"):
+            doc_id = line_id(line, '"id":"', where)
             if doc_id in first:
-                raise _twice(where, doc_id, first[doc_id])
+                raise stored_twice(where, doc_id, first[doc_id])
             first[doc_id] = where
             own = layers.get(doc_id, [])
             found.append(RawDocument(doc_id, line, [x for _, x in own], (where, *(w for w, _ in own))))
@@ -335,9 +112,9 @@ class Store:
         """The document and layers of lines from ``raw_shard``; a corrupt one is named."""
         doc_where, *layer_where = raw.where
         return (
-            _loaded(doc_where, document_from_record, _parse(raw.line, doc_where)),
+            loaded(doc_where, document_from_record, parse_line(raw.line, doc_where)),
             [
-                _loaded(where, layer_from_record, _parse(line, where))
+                loaded(where, layer_from_record, parse_line(line, where))
                 for where, line in zip(layer_where, raw.layer_lines, strict=True)
             ],
         )
@@ -345,8 +122,8 @@ class Store:
     def shard_drafts(self, shard: str) -> dict[str, Layer]:
         """The draft (pre) layers of one shard, by document id."""
         return {
-            key[0]: _loaded(where, layer_from_record, record)
-            for key, (where, record) in _keyed(self.drafts_dir / f"{shard}.jsonl", _layer_key_of).items()
+            key[0]: loaded(where, layer_from_record, record)
+            for key, (where, record) in keyed(self.drafts_dir / f"{shard}.jsonl", layer_key).items()
         }
 
     def items(self) -> Iterator[tuple[Document, list[Layer]]]:
@@ -358,9 +135,9 @@ class Store:
 
     def document(self, doc_id: str) -> Document | None:
         """One document, parsing only its own line of its shard."""
-        for where, line in _raw_lines(self.corpus_dir / f"{shard_of(doc_id)}.jsonl"):
-            if _line_id(line, '"id":"', where) == doc_id:
-                return _loaded(where, document_from_record, _parse(line, where))
+        for where, line in raw_lines(self.corpus_dir / f"{shard_of(doc_id)}.jsonl"):
+            if line_id(line, '"id":"', where) == doc_id:
+                return loaded(where, document_from_record, parse_line(line, where))
         return None
 
     def layers(self, doc_id: str) -> list[Layer]:
@@ -371,26 +148,26 @@ class Store:
         the texts (khabar writes ``{"id":...,"sha256":...`` first)."""
         hashes = {}
         for shard in self.shards():
-            for where, line in _raw_lines(self.corpus_dir / f"{shard}.jsonl"):
-                doc_id = _line_id(line, '"id":"', where)
+            for where, line in raw_lines(self.corpus_dir / f"{shard}.jsonl"):
+                doc_id = line_id(line, '"id":"', where)
                 at = line.find('"sha256":"', len(doc_id) + 8, len(doc_id) + 20)
                 if at != -1 and line[at + 74 : at + 75] == '"':
                     hashes[doc_id] = line[at + 10 : at + 74]
                 else:
-                    sha = _parse(line, where).get("sha256")
+                    sha = parse_line(line, where).get("sha256")
                     if not isinstance(sha, str):
                         raise broken(where, "the record is not what khabar writes (no 'sha256' string)")
                     hashes[doc_id] = sha
         return hashes
 
     def count(self) -> int:
-        return sum(1 for shard in self.shards() for _ in _raw_lines(self.corpus_dir / f"{shard}.jsonl"))
+        return sum(1 for shard in self.shards() for _ in raw_lines(self.corpus_dir / f"{shard}.jsonl"))
 
     # writing
 
     def put_documents(self, docs: Iterable[Document]) -> int:
         """Add or replace documents (by id); returns how many were new or different."""
-        return _upsert(self.corpus_dir, ((d.id, d.id, document_record(d)) for d in docs), key=_document_key)
+        return _upsert(self.corpus_dir, ((d.id, d.id, document_record(d)) for d in docs), key=document_key)
 
     def put_layers(self, layers: Iterable[Layer], *, keep_history: bool = False) -> int:
         """Add or replace layers (by document id and layer name); returns how many were
@@ -402,7 +179,7 @@ class Store:
 
         def save_history(shard: str, old: list[dict[str, Any]]) -> None:
             path = self.history_dir / f"{shard}.jsonl"
-            before = "".join(line for _, line in _raw_lines(path))
+            before = "".join(line for _, line in raw_lines(path))
             # a run killed between saving history and replacing the layer saves it again
             # when run again: a version already kept is not kept twice
             kept = set(before.splitlines())
@@ -422,7 +199,7 @@ class Store:
             written += _upsert(
                 folder,
                 ((layer.doc_id, (layer.doc_id, layer.name), layer_record(layer)) for layer in chosen),
-                key=_layer_key_of,
+                key=layer_key,
                 before_replace=save_history if keep_history else None,
                 durable=durable,
             )
@@ -435,8 +212,8 @@ class Store:
     def history(self, doc_id: str) -> list[Layer]:
         """Earlier versions of a document's layers, oldest first."""
         return [
-            _loaded(where, layer_from_record, r)
-            for where, r in _read_lines(self.history_dir / f"{shard_of(doc_id)}.jsonl")
+            loaded(where, layer_from_record, r)
+            for where, r in read_lines(self.history_dir / f"{shard_of(doc_id)}.jsonl")
             if r.get("doc_id") == doc_id
         ]
 
@@ -485,141 +262,10 @@ class Store:
         for shard, drop in by_shard.items():
             for folder in (self.annotations_dir, self.drafts_dir):
                 path = folder / f"{shard}.jsonl"
-                records = _keyed(path, _layer_key_of)
+                records = keyed(path, layer_key)
                 kept = [r for key, (_, r) in records.items() if key not in drop]
                 if len(kept) != len(records):
-                    _write_shard(path, kept, key=_layer_key_of)
-
-
-class CorruptStoreError(ProjectError):
-    """A stored line is not what khabar writes: cut short, not a JSON object, or a duplicate."""
-
-
-def shown(path: Path) -> str:
-    """``path`` as a user reads it: relative to the current folder when inside it."""
-    try:
-        return str(path.relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
-
-
-def broken(where: str, what: str) -> CorruptStoreError:
-    """The error for a corrupt line at ``where`` (``file:line``)."""
-    file = where.rsplit(":", 1)[0]
-    return CorruptStoreError(
-        f"{where}: {what}",
-        hint=f"restore {file} from git (`git log -p -- {file}`), or run `khabar doctor --quarantine` "
-        "to set the broken lines aside and keep the rest",
-    )
-
-
-def _line_id(line: str, prefix: str, where: str) -> str:
-    """The id in a record line, read without parsing it (khabar writes ``{"id":"..."``
-    first, and ids need no escaping); a hand-edited line is parsed."""
-    if line.startswith("{" + prefix):
-        start = len(prefix) + 1
-        end = line.find('"', start)
-        if end != -1:
-            return line[start:end]
-    key = "doc_id" if prefix.startswith('"doc_id"') else "id"
-    value = _parse(line, where).get(key)
-    if not isinstance(value, str):
-        raise broken(where, f"the record is not what khabar writes (no {key!r} string)")
-    return value
-
-
-def _layer_key(line: str, where: str) -> tuple[str, str]:
-    """(document id, layer name) of a layer line, read without parsing it when khabar wrote it."""
-    doc_id = _line_id(line, '"doc_id":"', where)
-    head = f'{{"doc_id":"{doc_id}","name":"'
-    if line.startswith(head):
-        end = line.find('"', len(head))
-        if end != -1:
-            return doc_id, line[len(head) : end]
-    name = _parse(line, where).get("name")
-    if not isinstance(name, str):
-        raise broken(where, "the record is not what khabar writes (no 'name' string)")
-    return doc_id, name
-
-
-def _parse(line: str, where: str) -> dict[str, Any]:
-    try:
-        record = json.loads(line)
-    except json.JSONDecodeError as err:
-        cut = " (the line is cut short)" if err.pos >= len(line.rstrip()) else ""
-        raise broken(where, f"not valid JSON: {err.msg} at column {err.colno}{cut}") from None
-    if not isinstance(record, dict):
-        raise broken(where, f"a {type(record).__name__} where a JSON object was expected")
-    return record
-
-
-def _raw_lines(path: Path) -> Iterator[tuple[str, str]]:
-    """(``file:line``, line) of a stored file's non-blank lines, each checked to be UTF-8."""
-    source = _current(path)
-    if source is None or not source.exists():
-        return
-    name = shown(path)
-    with source.open("rb") as lines:
-        for number, raw in enumerate(lines, start=1):
-            try:
-                line = raw.decode("utf-8")
-            except UnicodeDecodeError as err:
-                raise broken(
-                    f"{name}:{number}", f"not UTF-8 at byte {err.start} of the line (a character cut in two?)"
-                ) from None
-            if line.strip():
-                yield f"{name}:{number}", line
-
-
-def _read_lines(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
-    """(``file:line``, record) of a stored file, each a JSON object."""
-    for where, line in _raw_lines(path):
-        yield where, _parse(line, where)
-
-
-def _keyed(path: Path, key: Callable[[dict[str, Any]], Any]) -> dict[Any, tuple[str, dict[str, Any]]]:
-    """The records of a stored file by ``key``, with where each is; a key found twice is
-    named with both lines."""
-    records: dict[Any, tuple[str, dict[str, Any]]] = {}
-    for where, record in _read_lines(path):
-        try:
-            found = key(record)
-        except (KeyError, TypeError):
-            raise broken(where, "the record is not what khabar writes (a field is missing)") from None
-        if found in records:
-            raise _twice(where, found, records[found][0])
-        records[found] = (where, record)
-    return records
-
-
-def _twice(where: str, key: Any, first: str) -> CorruptStoreError:
-    """The error for a document or layer stored a second time at ``where``."""
-    what = f"layer {key[1]!r} of document {key[0]!r}" if isinstance(key, tuple) else f"document {key!r}"
-    return broken(where, f"{what} stored twice (first at line {first.rsplit(':', 1)[1]})")
-
-
-def _loaded(where: str, make: Callable[[dict[str, Any]], T], record: dict[str, Any]) -> T:
-    """``make(record)``, a record that lacks a field or has one of the wrong type named."""
-    try:
-        return make(record)
-    except (KeyError, TypeError, ValueError) as err:
-        raise broken(where, f"the record is not what khabar writes ({type(err).__name__}: {err})") from None
-
-
-def check_line(raw: bytes, where: str, kind: str) -> Any:
-    """The key of one stored line (a document's id; a layer's document id and name), or a
-    :class:`CorruptStoreError` saying what is wrong with it. ``kind`` is ``document``,
-    ``layer`` or ``history``."""
-    try:
-        line = raw.decode("utf-8")
-    except UnicodeDecodeError as err:
-        raise broken(where, f"not UTF-8 at byte {err.start} of the line (a character cut in two?)") from None
-    record = _parse(line, where)
-    if kind == "document":
-        _loaded(where, document_from_record, record)
-        return _document_key(record)
-    _loaded(where, layer_from_record, record)
-    return _layer_key_of(record) if kind == "layer" else line
+                    _write_shard(path, kept, key=layer_key)
 
 
 def _upsert(
@@ -640,7 +286,7 @@ def _upsert(
     changed = 0
     for shard, new in sorted(by_shard.items()):
         path = root / f"{shard}.jsonl"
-        records = {k: r for k, (_, r) in _keyed(path, key).items()}
+        records = {k: r for k, (_, r) in keyed(path, key).items()}
         different = {k: r for k, r in new.items() if records.get(k) != r}
         if not different:
             continue

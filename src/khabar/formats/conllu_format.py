@@ -2,10 +2,11 @@
 
 Each sentence has ``# sent_id`` and ``# text``, each document starts with ``# newdoc id``.
 Tokens carry ``SpaceAfter=No`` where the text has no space; a token that a span
-boundary cuts becomes a multiword token (see ``khabar.words``). Words carry
-``NER=<IOB2 tag>`` and, inside triggers, ``Event=<IOB2 tag>``. UPOS is a placeholder from
-the characters (PUNCT, NUM, SYM, ADP/CCONJ for split proclitics, else X); HEAD and
-DEPREL stay ``_``: the corpus has no syntax.
+boundary cuts becomes a multiword token (see ``khabar.text.segmentation``). Words carry
+``NER=<IOB2 tag>`` and, inside triggers, ``Event=<IOB2 tag>`` (``khabar.text.tagging``
+makes them and reads them back). UPOS is a placeholder from the characters (PUNCT, NUM,
+SYM, ADP/CCONJ for split proclitics, else X); HEAD and DEPREL stay ``_``: the corpus has
+no syntax.
 
 This is the only module that imports the ``conllu`` library.
 """
@@ -21,6 +22,7 @@ import conllu.exceptions
 from khabar.corpus.model import Document, Layer, Span
 from khabar.errors import InputError
 from khabar.text.segmentation import Sentence, segment
+from khabar.text.tagging import Tag, runs
 
 
 def sentence_lines(doc_id: str, sentence: Sentence) -> Iterator[str]:
@@ -141,22 +143,14 @@ class _Reader:
         return ReadDocument(self.doc_id, self._spans(2), self._spans(3))
 
     def _spans(self, column: int) -> tuple[Span, ...]:
-        spans: list[Span] = []
-        open_span: list[int | str] | None = None
+        # khabar writes IOB2: a tag other than B- or I- is read as O
+        tags: list[Tag] = []
         for word in self.words:
-            start, end, tag = word[0], word[1], str(word[column])
-            if tag.startswith("I-") and open_span is not None and open_span[2] == tag[2:]:
-                open_span[1] = end
-                continue
-            if open_span is not None:
-                spans.append(self._span(open_span))
-                open_span = None
-            if tag.startswith(("B-", "I-")):
-                open_span = [start, end, tag[2:]]
-        if open_span is not None:
-            spans.append(self._span(open_span))
+            tag = str(word[column])
+            tags.append((tag[0], tag[2:]) if tag.startswith(("B-", "I-")) else None)
+        text = self.text
+        spans: list[Span] = []
+        for a, b, label in runs(tags)[0]:
+            start, end = self.words[a][0], self.words[b - 1][1]
+            spans.append(Span(start, end, label, text[start:end]))
         return tuple(spans)
-
-    def _span(self, item: list[int | str]) -> Span:
-        start, end, label = int(item[0]), int(item[1]), str(item[2])
-        return Span(start, end, label, self.text[start:end])

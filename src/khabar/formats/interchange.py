@@ -16,10 +16,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from khabar.corpus.atomic import atomic_write
+from khabar.corpus.lines import dumps
 from khabar.corpus.model import Argument, Document, Event, Layer, Provenance, Span, best_layer, text_sha256
 from khabar.corpus.project import Project
 from khabar.corpus.scheme import Scheme
-from khabar.corpus.store import atomic_write, dumps
 from khabar.errors import InputError
 from khabar.text.analysis import canonical, canonical_offsets
 

@@ -16,10 +16,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from khabar.text.tagging import Tag, runs, split_tag
+
 NO_SPACE_BEFORE = frozenset(".,،؛:!?؟)]}»%")
 NO_SPACE_AFTER = frozenset("([{«")
 SENTENCE_END = frozenset(".!?؟…")
-TAG = re.compile(r"(?:([BIES])-)?(.+)")
 
 # CoNLL files have a handful of columns (token, lemma, tags...); hundreds mean running text.
 MAX_COLUMNS = 32
@@ -91,11 +92,11 @@ def read(
     """
     lines = text.splitlines()
     labels = {
-        match.group(2)
+        parts[1]
         for line in lines
         if line.strip() and not line.lstrip().startswith(("#", "-DOCSTART-"))
-        for match in [TAG.fullmatch(line.split()[-1])]
-        if match and line.split()[-1] != "O"
+        for parts in [split_tag(line.split()[-1])]
+        if parts is not None
     }
     mapping = {**default_tag_map(labels, scheme_labels), **(tag_map or {})}
     markers = any(line.startswith(("-DOCSTART-", "# newdoc")) for line in lines)
@@ -228,39 +229,33 @@ class _State:
     def spans(
         self, offsets: list[tuple[int, int]], tags: list[tuple[int, str]]
     ) -> tuple[list[tuple[int, int, str]], int]:
-        spans: list[tuple[int, int, str]] = []
-        current: list[Any] | None = None
-        repaired = 0
-        for (start, end), (line, tag) in zip(offsets, tags, strict=True):
-            match = TAG.fullmatch(tag)
-            if tag == "O" or match is None:
-                if match is None:
-                    self.issues.append(Issue(line, f"unknown tag {tag!r}", False))
-                current = None
+        """A sentence's spans (their labels mapped) and how many I- without B- began one."""
+        split: list[Tag] = []
+        issues: list[Issue] = []
+        for line, tag in tags:
+            parts = split_tag(tag)
+            if parts is None:
+                if tag != "O":
+                    issues.append(Issue(line, f"unknown tag {tag!r}", False))
+                split.append(None)
                 continue
-            prefix, label = match.group(1), match.group(2)
+            prefix, label = parts
             target = self.mapping.get(label)
             if target not in self.scheme_labels:
                 if target is None:
-                    self.issues.append(
+                    issues.append(
                         Issue(line, f"unknown tag {tag!r} (give it a target with --tag-map)", False)
                     )
                 elif target:  # "" drops a label on purpose ("MISC="): not an issue
-                    self.issues.append(
-                        Issue(line, f"unknown tag {tag!r}: {target!r} is not in the scheme", False)
-                    )
-                current = None
+                    issues.append(Issue(line, f"unknown tag {tag!r}: {target!r} is not in the scheme", False))
+                split.append(None)
                 continue
-            continues = current is not None and current[2] == target and prefix in ("I", "E")
-            if prefix in ("I", "E") and not continues and not self.iob1:
-                repaired += 1
-                if self.strict:
-                    self.issues.append(Issue(line, f"{tag} without B-{label} before it", True))
-            if continues and current is not None:
-                current[1] = end
-            else:
-                current = [start, end, target]
-                spans.append(current)  # type: ignore[arg-type]
-            if prefix in ("S", "E"):
-                current = None
-        return [(int(a), int(b), str(c)) for a, b, c in spans], repaired
+            split.append((prefix, target))
+        found, began_inside = runs(split)
+        repaired = 0 if self.iob1 else len(began_inside)
+        if self.strict and not self.iob1:
+            for k in began_inside:
+                line, tag = tags[k]
+                issues.append(Issue(line, f"{tag} without B-{tag[2:]} before it", True))
+        self.issues += sorted(issues, key=lambda issue: issue.line)  # in the file's order
+        return [(offsets[a][0], offsets[b - 1][1], label) for a, b, label in found], repaired

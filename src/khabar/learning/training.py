@@ -18,10 +18,10 @@ from typing import Any
 
 from khabar.annotate import crf, preannotate
 from khabar.annotate.models import models_dir
+from khabar.corpus.atomic import atomic_write
 from khabar.corpus.model import Document, Layer
 from khabar.corpus.project import Project, writes
 from khabar.corpus.splits import VERSION, split_of
-from khabar.corpus.store import atomic_write
 from khabar.errors import KhabarError
 from khabar.quality.evaluate import Evaluation, evaluate
 from khabar.runtime import progress
@@ -122,7 +122,7 @@ def _alone(
 
 
 def source_precision(scores: dict[str, Evaluation]) -> dict[str, Any]:
-    """What decides between rules and model (``crf.Combined``): the precision of each per
+    """What decides between rules and model (``combined.Combined``): the precision of each per
     label, and on how many spans it was measured."""
     measured = {
         name: {k: v for k, v in scores[name].exact.items() if k != "overall"} for name in ("rules", "crf")

@@ -19,8 +19,8 @@ from pathlib import Path
 from khabar.corpus.model import Document, Layer, Span
 from khabar.corpus.project import Project
 from khabar.errors import InputError
-from khabar.formats.ingest import Problem
 from khabar.formats.ingest import read as read_sources
+from khabar.formats.readers import Problem
 from khabar.text.clitics import PROCLITIC_LETTERS
 
 

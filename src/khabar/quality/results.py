@@ -18,15 +18,17 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from khabar import __version__
+from khabar.corpus.lines import RawDocument
 from khabar.corpus.model import Document, Layer, best_layer
 from khabar.corpus.project import Project
 from khabar.corpus.scheme import Scheme
-from khabar.corpus.store import RawDocument, Store
+from khabar.corpus.store import Store
 from khabar.formats import hf
 from khabar.formats.conllu_format import document_lines
 from khabar.formats.interchange import to_record
 from khabar.quality.tables import build
-from khabar.quality.validate import Report, Violation, check_corpus, check_tables
+from khabar.quality.validate import check_corpus, check_tables
+from khabar.quality.violations import Report, Violation
 from khabar.runtime.cache import UnitCache, pack, package_digest
 from khabar.runtime.executor import Engine, Failed, failures, few_collections
 from khabar.text.segmentation import segment

@@ -1,12 +1,11 @@
-"""The dataset card of a release: README.md with YAML metadata that ``datasets`` reads
-(configs, features, splits), the numbers and charts a researcher looks for, the scheme,
-how the data was annotated, license, citation, and a machine-readable block as Universal
-Dependencies treebanks have."""
+"""The dataset card of a release: its template (card.md.template) filled in, and its charts."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from importlib import resources
 from pathlib import Path
+from string import Template
 from typing import TYPE_CHECKING, Any
 
 import matplotlib
@@ -15,12 +14,19 @@ matplotlib.use("Agg")  # files only, never a window
 import matplotlib.pyplot as plt
 import yaml
 
-from khabar.corpus.scheme import Scheme
+from khabar.corpus.scheme import Label, Scheme
 from khabar.formats import hf
 
 if TYPE_CHECKING:
     from khabar.release.build import ReleaseInfo, SplitStats
 
+# The card's fixed text and layout; render() computes what fills its ${placeholders}. A list
+# (${columns}, ${figures}, ${warnings} ...) starts a line and stands for whole lines, each with
+# its newline, so an empty one leaves no line.
+TEMPLATE = Template(
+    resources.files("khabar.release").joinpath("card.md.template").read_text(encoding="utf-8")
+)
+WARNINGS = "Warnings at release time (they do not block a release):"
 LICENSE_IDS = {"CC-BY-4.0": "cc-by-4.0", "CC-BY-SA-4.0": "cc-by-sa-4.0", "CC0-1.0": "cc0-1.0", "MIT": "mit"}
 COLUMNS = {
     "ner": "`id` (document id and sentence number), `doc_id`, `tokens` (words: proclitics split off as in "
@@ -74,6 +80,7 @@ def render(
     extra: str = "",
     warnings: Sequence[str] = (),
 ) -> str:
+    """The card (README.md) of a release."""
     splits = [s for s, st in stats.items() if st.documents]
     total = {
         key: sum(stats[s].counts()[key] for s in splits)
@@ -111,133 +118,57 @@ def render(
             if present.get(config)
         ],
     }
-    front = yaml.safe_dump(metadata, allow_unicode=True, sort_keys=False, width=1000)
-    lines = [
-        "---",
-        front.rstrip(),
-        "---",
-        "",
-        f"# {info.name} {info.version}",
-        "",
-        info.description,
-        "",
-        "## Loading",
-        "",
-        "```python",
-        "from datasets import load_dataset",
-        'ner = load_dataset("<this folder or repository>", "ner")        # tokens + ner_tags (ClassLabel)',
-        'docs = load_dataset("<this folder or repository>", "documents")  # text, entities, events',
-        'events = load_dataset("<this folder or repository>", "events")   # one row per event',
-        "```",
-        "",
-        "Configs and their columns:",
-        "",
-        *(f"- `{c}`: {COLUMNS[c]}" for c in hf.CONFIGS if present.get(c)),
-        "",
-        "The same data as CoNLL-U is in `conllu/`: `# newdoc id`, `# sent_id`, `# text`, "
-        "`SpaceAfter=No`, multiword tokens where a span boundary cuts a token, and IOB2 tags in "
-        "MISC (`NER=B-GPE`, `Event=B-THREATEN`).",
-        "",
-        "## Numbers",
-        "",
-        "| split | documents | sentences | tokens | entities | events |",
-        "|---|---:|---:|---:|---:|---:|",
-        *(
-            f"| {s} | {stats[s].documents} | {stats[s].sentences} | {stats[s].tokens} | "
-            f"{sum(stats[s].entities.values())} | {sum(stats[s].events.values())} |"
-            for s in splits
+    return TEMPLATE.substitute(
+        metadata=yaml.safe_dump(metadata, allow_unicode=True, sort_keys=False, width=1000).rstrip(),
+        name=info.name,
+        version=info.version,
+        description=info.description,
+        columns=_lines(f"- `{c}`: {COLUMNS[c]}" for c in hf.CONFIGS if present.get(c)),
+        numbers=_lines(
+            [
+                *(
+                    f"| {s} | {stats[s].documents} | {stats[s].sentences} | {stats[s].tokens} | "
+                    f"{sum(stats[s].entities.values())} | {sum(stats[s].events.values())} |"
+                    for s in splits
+                ),
+                f"| total | {total['documents']} | {total['sentences']} | {total['tokens']} | "
+                f"{total['entities']} | {total['events']} |",
+            ]
         ),
-        f"| total | {total['documents']} | {total['sentences']} | {total['tokens']} | {total['entities']} | "
-        f"{total['events']} |",
-        "",
-        "Splits are assigned by a hash of the document id, so a document never changes split "
-        "between releases. Splits with no document are left out.",
-        "",
-        *(f"![{Path(f).stem}]({f})\n" for f in figures),
-        "### Entities per label",
-        "",
-        _table(scheme.entity_labels, splits, {s: stats[s].entities for s in splits}),
-        "### Events per type",
-        "",
-        _table(scheme.event_types, splits, {s: stats[s].events for s in splits}),
-        "## Annotation",
-        "",
-        _provenance(stats, splits, unreviewed),
-        "",
-        "Every release passes khabar's validation: offsets inside the text, span texts, labels, "
-        "types and roles from the scheme, no overlapping entities, IOB2, arguments pointing at "
-        "entities of the trigger's sentence, one text per document id; the CoNLL-U passes the "
-        "official UD validator at level 2 (tree tests excluded: there is no syntax).",
-        "",
-        *(
-            ["Warnings at release time (they do not block a release):", "", *(f"- {w}" for w in warnings), ""]
-            if warnings
-            else []
-        ),
-        *([extra, ""] if extra else []),
-        f"Scheme: `{scheme.name}` version {scheme.version} (sha256 `{scheme.sha256[:12]}`).",
-        "",
-        "### Entity labels",
-        "",
-        "| label | definition | examples |",
-        "|---|---|---|",
-        *(f"| {lb.name} | {lb.description} | {'، '.join(lb.examples)} |" for lb in scheme.entities),
-        "",
-        "### Event types (PLOVER)",
-        "",
-        "| type | definition | examples |",
-        "|---|---|---|",
-        *(f"| {lb.name} | {lb.description} | {'، '.join(lb.examples)} |" for lb in scheme.events),
-        "",
-        "Arguments: "
-        + "; ".join(f"{r.name} ({', '.join(r.entities)}): {r.description}" for r in scheme.roles)
-        + ".",
-        "",
-        "Realis: " + "; ".join(f"{name}: {text}" for name, text in scheme.realis) + ".",
-        "",
-        "Spans are character offsets (Python str indices, end exclusive) into the canonical text "
-        "(Unicode NFC, `\\n` newlines). Proclitics (و ف ب ك ل) stay outside spans; in `tokens` and "
-        "CoNLL-U such a token is split into words, and ل + ال is written «ل» «ال…» as in UD "
-        "Arabic-PADT. UPOS in CoNLL-U is a placeholder from the characters (PUNCT, NUM, SYM, ADP and "
-        "CCONJ for split proclitics, X otherwise); the corpus has no syntax.",
-        "",
-        "## License",
-        "",
-        f"{info.license}.",
-        "",
-        "## Citation",
-        "",
-        "```bibtex",
-        info.citation.strip() or _citation(info),
-        "```",
-        "",
-        "## Machine-readable metadata",
-        "",
-        "```",
-        "=== Machine-readable metadata (DO NOT REMOVE!) ================================",
-        f"Name: {info.name}",
-        f"Version: {info.version}",
-        f"License: {info.license}",
-        f"Language: {info.language}",
-        "Includes text: yes",
-        "Genre: news",
-        "Lemmas: not available",
-        "UPOS: placeholder from characters (PUNCT, NUM, SYM, ADP/CCONJ for proclitics, X)",
-        "XPOS: not available",
-        "Features: not available",
-        "Relations: not available",
-        f"Named entities: {', '.join(scheme.entity_labels)} (IOB2 in MISC NER=)",
-        f"Events: PLOVER {', '.join(scheme.event_types)} (IOB2 in MISC Event=); arguments "
-        f"{', '.join(scheme.role_names)}; realis {', '.join(scheme.realis_values)}",
-        f"Documents: {total['documents']}",
-        f"Tokens: {total['tokens']}",
-        f"Reviewed by people: {'all documents' if not unreviewed else f'all but {unreviewed} documents'}",
-        f"Contact: {info.contact or 'see the repository'}",
-        "===============================================================================",
-        "```",
-        "",
-    ]
-    return "\n".join(lines)
+        figures=_lines(f"![{Path(f).stem}]({f})\n" for f in figures),
+        entity_counts=_table(scheme.entity_labels, splits, {s: stats[s].entities for s in splits}),
+        event_counts=_table(scheme.event_types, splits, {s: stats[s].events for s in splits}),
+        provenance=_provenance(stats, splits, unreviewed),
+        warnings=_lines([WARNINGS, "", *(f"- {w}" for w in warnings), ""] if warnings else []),
+        extra=_lines([extra, ""] if extra else []),
+        scheme_name=scheme.name,
+        scheme_version=scheme.version,
+        scheme_sha256=scheme.sha256[:12],
+        entity_labels=_lines(_definition(lb) for lb in scheme.entities),
+        event_types=_lines(_definition(lb) for lb in scheme.events),
+        roles="; ".join(f"{r.name} ({', '.join(r.entities)}): {r.description}" for r in scheme.roles),
+        realis="; ".join(f"{name}: {text}" for name, text in scheme.realis),
+        license=info.license,
+        citation=info.citation.strip() or _citation(info),
+        language=info.language,
+        entity_label_names=", ".join(scheme.entity_labels),
+        event_type_names=", ".join(scheme.event_types),
+        role_names=", ".join(scheme.role_names),
+        realis_values=", ".join(scheme.realis_values),
+        documents=total["documents"],
+        tokens=total["tokens"],
+        reviewed="all documents" if not unreviewed else f"all but {unreviewed} documents",
+        contact=info.contact or "see the repository",
+    )
+
+
+def _lines(lines: Iterable[str]) -> str:
+    """What fills a list placeholder of the template."""
+    return "".join(f"{line}\n" for line in lines)
+
+
+def _definition(label: Label) -> str:
+    return f"| {label.name} | {label.description} | {'، '.join(label.examples)} |"
 
 
 def _citation(info: ReleaseInfo) -> str:

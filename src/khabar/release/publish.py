@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 
 from khabar.errors import ReleaseError
-from khabar.release.build import check
+from khabar.release.check import check
 
 
 def _git(args: list[str], cwd: Path | None = None) -> subprocess.CompletedProcess[str]:

@@ -14,8 +14,9 @@ from khabar.corpus.project import Project, writes
 from khabar.errors import KhabarError, ReleaseError
 from khabar.formats.ingest import IngestReport, ingest_paths
 from khabar.quality.results import validate_corpus
-from khabar.quality.validate import Report
+from khabar.quality.violations import Report
 from khabar.release import build as release
+from khabar.release.check import check
 from khabar.release.cut import release_corpus
 
 
@@ -57,7 +58,7 @@ def build(project: Project) -> BuildResult:
     version = snapshot_version(project)
     target = project.build_dir / version
     if target.exists():
-        problems = release.check(target)
+        problems = check(target)
         if problems:
             raise ReleaseError(
                 f"{target} exists but does not match its manifest: {problems[0]}",

@@ -1,11 +1,8 @@
-"""Label Studio: the labeling config, tasks and predictions out, annotations back.
+"""The Label Studio API client: projects, tasks and drafts pushed, annotations pulled.
 
-The config is generated from the scheme: entity and trigger labels on one right-to-left
-Text (symbol granularity, so annotators can leave a proclitic out of a span), argument
-roles as relations, realis as a choice per trigger region. Drafts travel as predictions
-(model version, score); human work comes back as annotations and is never overwritten:
-Label Studio has no upsert and no server-side validation, so khabar keys tasks by
-``data.doc_id``, checks ``data.sha256`` against the document, and checks every result.
+Human work is never overwritten: Label Studio has no upsert, so khabar keys tasks by
+``data.doc_id``, checks ``data.sha256`` against the document, and replaces only its own
+predictions. What goes into a task and what comes back out is ``khabar.formats.labelstudio``.
 
 This is the only module that imports label_studio_sdk.
 """
@@ -13,172 +10,21 @@ This is the only module that imports label_studio_sdk.
 from __future__ import annotations
 
 import functools
-import hashlib
-import html
 import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
-from xml.sax.saxutils import quoteattr
 
 import httpx
 from label_studio_sdk import LabelStudio
 from label_studio_sdk.core.api_error import ApiError
 
-from khabar.corpus.model import Argument, Document, Event, Layer, Provenance, Span
+from khabar.corpus.model import Document, Layer
 from khabar.corpus.scheme import Scheme
 from khabar.errors import StudioError
+from khabar.formats.labelstudio import instructions, label_config, prediction, task, task_data
 
-ENTITY, TRIGGER, REALIS, TEXT = "entity", "trigger", "realis", "text"
 BATCH = 1000
-
-
-# --- the labeling config ------------------------------------------------------------------
-
-
-def label_config(scheme: Scheme) -> str:
-    """The Label Studio labeling config of a scheme (every value XML-escaped)."""
-
-    def labels(name: str, items: Iterable[Any]) -> list[str]:
-        return [
-            f'  <Labels name={quoteattr(name)} toName={quoteattr(TEXT)} showInline="true">',
-            *(
-                f"    <Label value={quoteattr(x.name)} background={quoteattr(x.color)} "
-                f"hotkey={quoteattr(x.hotkey)} hint={quoteattr(x.description)}/>"
-                for x in items
-            ),
-            "  </Labels>",
-        ]
-
-    return "\n".join(
-        [
-            "<View>",
-            *labels(ENTITY, scheme.entities),
-            *labels(TRIGGER, scheme.events),
-            "  <Relations>",
-            *(f"    <Relation value={quoteattr(role)}/>" for role in scheme.role_names),
-            "  </Relations>",
-            '  <View style="direction: rtl; text-align: right; font-size: 20px; line-height: 2.2">',
-            f'    <Text name={quoteattr(TEXT)} value="$text" granularity="symbol"/>',
-            "  </View>",
-            f'  <View visibleWhen="region-selected" whenTagName={quoteattr(TRIGGER)}>',
-            '    <Header value="Realis of the selected event"/>',
-            f'    <Choices name={quoteattr(REALIS)} toName={quoteattr(TEXT)} perRegion="true" '
-            'choice="single-radio" showInline="true">',
-            *(
-                f"      <Choice value={quoteattr(name)} hint={quoteattr(text)}/>"
-                for name, text in scheme.realis
-            ),
-            "    </Choices>",
-            "  </View>",
-            "</View>",
-            "",
-        ]
-    )
-
-
-def instructions(scheme: Scheme, guidelines: str = "") -> str:
-    """The project's instructions for annotators: the guidelines and every label's definition."""
-
-    def rows(items: Iterable[Any]) -> str:
-        return "".join(
-            f"<tr><td><b>{html.escape(x.name)}</b> ({html.escape(x.hotkey)})</td>"
-            f"<td>{html.escape(x.description)}</td>"
-            f'<td dir="rtl">{html.escape("، ".join(x.examples))}</td></tr>'
-            for x in items
-        )
-
-    roles = "".join(
-        f"<li><b>{html.escape(r.name)}</b> ({html.escape(', '.join(r.entities))}): "
-        f"{html.escape(r.description)}</li>"
-        for r in scheme.roles
-    )
-    realis = "".join(f"<li><b>{html.escape(n)}</b>: {html.escape(t)}</li>" for n, t in scheme.realis)
-    guide = f'<pre style="white-space: pre-wrap">{html.escape(guidelines)}</pre>' if guidelines else ""
-    return (
-        f"<h3>Entities</h3><table>{rows(scheme.entities)}</table>"
-        f"<h3>Events (PLOVER)</h3><table>{rows(scheme.events)}</table>"
-        f"<h3>Arguments</h3><p>Draw a relation from the trigger to the entity.</p><ul>{roles}</ul>"
-        f"<h3>Realis</h3><ul>{realis}</ul>{guide}"
-    )
-
-
-# --- documents and layers <-> tasks and results -------------------------------------------
-
-
-def layer_results(doc: Document, layer: Layer) -> list[dict[str, Any]]:
-    """The Label Studio result list of a layer: regions, realis choices and relations."""
-    results: list[dict[str, Any]] = []
-    entity_ids: dict[tuple[int, int], str] = {}
-    for i, span in enumerate(layer.entities, start=1):
-        region = _region(f"e{i}", ENTITY, span)
-        entity_ids[span.key] = region["id"]
-        results.append(region)
-    for k, event in enumerate(layer.events, start=1):
-        trigger = _region(f"t{k}", TRIGGER, event.trigger)
-        results.append(trigger)
-        results.append(
-            {
-                **_region(f"t{k}", REALIS, event.trigger),
-                "type": "choices",
-                "value": {**_value(event.trigger), "choices": [event.realis]},
-            }
-        )
-        for argument in event.arguments:
-            target = entity_ids.get(argument.key)
-            if target is not None:
-                results.append(
-                    {
-                        "type": "relation",
-                        "from_id": trigger["id"],
-                        "to_id": target,
-                        "direction": "right",
-                        "labels": [argument.role],
-                    }
-                )
-    return results
-
-
-def _value(span: Span) -> dict[str, Any]:
-    return {"start": span.start, "end": span.end, "text": span.text}
-
-
-def _region(region_id: str, from_name: str, span: Span) -> dict[str, Any]:
-    region: dict[str, Any] = {
-        "id": region_id,
-        "from_name": from_name,
-        "to_name": TEXT,
-        "type": "labels",
-        "value": {**_value(span), "labels": [span.label]},
-    }
-    if span.score is not None:
-        region["score"] = span.score
-    return region
-
-
-def task(doc: Document, pre: Layer | None) -> dict[str, Any]:
-    """An import record: the text, our keys, and the draft as a prediction."""
-    record: dict[str, Any] = {"data": {TEXT: doc.text, "doc_id": doc.id, "sha256": doc.sha256}}
-    if pre is not None:
-        record["predictions"] = [prediction(doc, pre)]
-    return record
-
-
-def prediction(doc: Document, pre: Layer) -> dict[str, Any]:
-    scores = [s.score for s in pre.entities if s.score is not None]
-    result = layer_results(doc, pre)
-    return {
-        "model_version": model_version(pre, result),
-        "score": round(sum(scores) / len(scores), 3) if scores else 0.0,
-        "result": result,
-    }
-
-
-def model_version(pre: Layer, result: list[dict[str, Any]]) -> str:
-    """Producer, version and a hash of the draft itself: a push replaces a prediction
-    exactly when the draft changed, whatever changed it."""
-    digest = hashlib.sha256(json.dumps(result, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
-    return f"{pre.provenance.producer}-{pre.provenance.version}-{digest[:8]}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,74 +38,6 @@ class Refusal:
 
     def __str__(self) -> str:
         return f"task {self.task} annotation {self.annotation} ({self.doc_id}): {self.reason}"
-
-
-def annotation_layer(
-    doc: Document, results: list[dict[str, Any]], scheme: Scheme, provenance: Provenance
-) -> Layer:
-    """The review layer of one annotation; raises ValueError saying what is wrong with it."""
-    regions: dict[str, tuple[str, Span]] = {}
-    realis: dict[str, str] = {}
-    relations = []
-    allowed = {ENTITY: scheme.entity_labels, TRIGGER: scheme.event_types}
-    realis_values, role_names = scheme.realis_values, scheme.role_names  # once, not per result
-    if not isinstance(results, list):
-        raise ValueError(f"the result is a {type(results).__name__}, not a list of regions")
-    for result in results:
-        if not isinstance(result, dict) or not isinstance(result.get("value", {}), dict):
-            raise ValueError(f"a region that is not an object with a value: {str(result)[:80]!r}")
-        kind = result.get("type")
-        if kind == "relation":
-            relations.append(result)
-            continue
-        name = result.get("from_name")
-        value = result.get("value") or {}
-        if kind == "choices" and name == REALIS:
-            choices = value.get("choices")
-            choice = choices[0] if isinstance(choices, list) and len(choices) == 1 else choices
-            if not isinstance(choice, str) or choice not in realis_values:
-                raise ValueError(f"realis {choice!r} is not in the scheme ({', '.join(realis_values)})")
-            realis[str(result.get("id"))] = choice
-            continue
-        if kind != "labels" or name not in allowed:
-            raise ValueError(f"unexpected result {name!r} of type {kind!r}")
-        start, end, labels = value.get("start"), value.get("end"), value.get("labels") or []
-        if type(start) is not int or type(end) is not int or not 0 <= start < end <= len(doc.text):
-            raise ValueError(f"offsets {start}:{end} outside the text (length {len(doc.text)})")
-        if value.get("text") is not None and doc.text[start:end] != value["text"]:
-            raise ValueError(
-                f"region {start}:{end} says {value['text']!r} but the text has {doc.text[start:end]!r}"
-            )
-        if not isinstance(labels, list) or len(labels) != 1 or labels[0] not in allowed[name]:
-            raise ValueError(f"label {labels!r} at {start}:{end} is not one {name} label of the scheme")
-        regions[str(result.get("id"))] = (name, Span(start, end, labels[0], doc.text[start:end]))
-    arguments: dict[str, list[Argument]] = {rid: [] for rid, (name, _) in regions.items() if name == TRIGGER}
-    for relation in relations:
-        ends = [regions.get(str(relation.get("from_id"))), regions.get(str(relation.get("to_id")))]
-        if None in ends:
-            raise ValueError("a relation points at a region that does not exist")
-        roles = relation.get("labels")
-        role = roles[0] if isinstance(roles, list) and len(roles) == 1 else roles
-        if not isinstance(role, str) or role not in role_names:
-            raise ValueError(f"relation role {role!r} is not in the scheme ({', '.join(scheme.role_names)})")
-        ids = [str(relation.get("from_id")), str(relation.get("to_id"))]
-        kinds = [regions[i][0] for i in ids]
-        if sorted(kinds) != [ENTITY, TRIGGER]:
-            raise ValueError(f"relation {role} must link a trigger and an entity")
-        trigger_id, entity_id = (ids[0], ids[1]) if kinds[0] == TRIGGER else (ids[1], ids[0])
-        entity = regions[entity_id][1]
-        arguments[trigger_id].append(Argument(role, entity.start, entity.end))
-    entities = tuple(sorted((s for n, s in regions.values() if n == ENTITY), key=lambda s: (s.start, s.end)))
-    events = tuple(
-        Event(span, realis.get(rid, "actual"), tuple(arguments[rid]))
-        for rid, (name, span) in sorted(regions.items(), key=lambda kv: (kv[1][1].start, kv[1][1].end))
-        if name == TRIGGER
-    )
-    annotator = provenance.producer
-    return Layer(doc.id, f"review:{annotator}", "review", doc.sha256, provenance, entities, events)
-
-
-# --- talking to a server ------------------------------------------------------------------
 
 
 @dataclass
@@ -431,9 +209,7 @@ class Studio:
         if known["sha256"] != doc.sha256:
             self._call(
                 "updating a task",
-                lambda: self.client.tasks.update(
-                    id=task_id, data={TEXT: doc.text, "doc_id": doc.id, "sha256": doc.sha256}
-                ),
+                lambda: self.client.tasks.update(id=task_id, data=task_data(doc)),
             )
         if pre is None:
             report.unchanged += 1

@@ -28,7 +28,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from khabar.corpus.store import atomic_write
+from khabar.corpus.atomic import atomic_write
 from khabar.errors import StudioError
 
 LS_VERSION = "1.23.2"

@@ -16,15 +16,17 @@ from pathlib import Path
 
 from khabar.annotate import crf, models
 from khabar.annotate.drafting import load_annotator
+from khabar.corpus.atomic import atomic_write
 from khabar.corpus.model import STATUSES, Document, Layer, Provenance, document_status
 from khabar.corpus.project import Project, writes
 from khabar.corpus.scheme import Scheme
-from khabar.corpus.store import atomic_write, shard_of
+from khabar.corpus.store import shard_of
 from khabar.errors import KhabarError, StudioError
+from khabar.formats.labelstudio import annotation_layer, label_config
 from khabar.quality import agreement
 from khabar.runtime.progress import track
 from khabar.studio import server as studio
-from khabar.studio.client import PushReport, Refusal, RemoteAnnotation, Studio, annotation_layer, label_config
+from khabar.studio.client import PushReport, Refusal, RemoteAnnotation, Studio
 from khabar.text.snapping import snap_layer
 
 

@@ -3,8 +3,9 @@
 A token is split into words wherever a span boundary falls inside it (schemas/guidelines.md
 rules 2 and 4): «لأوكرانيا» with the span «أوكرانيا» becomes the words «ل» «أوكرانيا»;
 «للناتو» with the span «لناتو» becomes «ل» «الناتو», the article's alif restored as UD
-Arabic-PADT writes it. Words carry IOB2 tags for entities and event triggers. The
-CoNLL-U writer, the token table and the ``ner`` config all read this one segmentation.
+Arabic-PADT writes it. Words carry IOB2 tags for entities and event triggers (made by
+``khabar.text.tagging``). The CoNLL-U writer, the token table and the ``ner`` config all
+read this one segmentation.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 
 from khabar.corpus.model import Document, Layer, Span
 from khabar.text.analysis import sentences, tokens
+from khabar.text.tagging import disjoint, tags_of_spans
 
 PROCLITICS = re.compile(r"[وف]?[بكل]?")
 CLITIC_UPOS = {"و": "CCONJ", "ف": "CCONJ", "ب": "ADP", "ك": "ADP", "ل": "ADP"}
@@ -64,21 +66,41 @@ def segment(doc: Document, layer: Layer | None) -> list[Sentence]:
     entities = layer.entities if layer else ()
     triggers = tuple(e.trigger for e in layer.events) if layer else ()
     cuts = sorted({p for s in (*entities, *triggers) for p in (s.start, s.end)})
-    ner = _tagger(entities)
-    event = _tagger(triggers)
     text = doc.text
-    out = []
-    for index, (s_start, s_end) in enumerate(sentences(text), start=1):
+    # the words first, each token's as pieces; then their tags, all at once
+    layout: list[tuple[int, int, list[tuple[int, int, list[tuple[int, int, str, str]]]]]] = []
+    offsets: list[tuple[int, int]] = []
+    for s_start, s_end in sentences(text):
         toks = []
         for t_start, t_end in tokens(text, s_start, s_end):
             first = bisect.bisect_right(cuts, t_start)
             inner = cuts[first : bisect.bisect_left(cuts, t_end, first)]
             pieces = _pieces(text, t_start, t_end, inner)
-            words = tuple(Word(a, b, form, upos, ner(a, b), event(a, b)) for a, b, form, upos in pieces)
+            offsets += [(a, b) for a, b, _, _ in pieces]
+            toks.append((t_start, t_end, pieces))
+        layout.append((s_start, s_end, toks))
+    ner = _tags(offsets, entities)
+    event = _tags(offsets, triggers)
+    out = []
+    k = 0
+    for index, (s_start, s_end, toks) in enumerate(layout, start=1):
+        made = []
+        for t_start, t_end, pieces in toks:
+            words = []
+            for a, b, form, pos in pieces:
+                words.append(Word(a, b, form, pos, ner[k], event[k]))
+                k += 1
             space_after = t_end == len(text) or text[t_end].isspace()
-            toks.append(Token(t_start, t_end, text[t_start:t_end], words, space_after))
-        out.append(Sentence(index, s_start, s_end, text[s_start:s_end], tuple(toks)))
+            made.append(Token(t_start, t_end, text[t_start:t_end], tuple(words), space_after))
+        out.append(Sentence(index, s_start, s_end, text[s_start:s_end], tuple(made)))
     return out
+
+
+def _tags(words: list[tuple[int, int]], spans: tuple[Span, ...]) -> list[str]:
+    """IOB2 tags of words from spans (the first of overlapping ones wins)."""
+    if not spans:
+        return ["O"] * len(words)
+    return tags_of_spans(words, disjoint((s.start, s.end, s.label) for s in spans))
 
 
 def _pieces(text: str, start: int, end: int, inner: list[int]) -> list[tuple[int, int, str, str]]:
@@ -110,36 +132,3 @@ def upos(form: str) -> str:
     if form[0].isdigit() and all(ch.isdigit() or ch in ".,٫٬" for ch in form):
         return "NUM"
     return "X"
-
-
-def _tagger(spans: tuple[Span, ...]) -> _Tags:
-    return _Tags(sorted(spans, key=lambda s: (s.start, -s.end)))
-
-
-class _Tags:
-    """IOB2 tag of a word from non-overlapping spans (the first of overlapping ones wins)."""
-
-    def __init__(self, spans: list[Span]) -> None:
-        self.starts: dict[int, Span] = {}
-        self.inside: list[tuple[int, int, str]] = []
-        self.begins: list[int] = []  # the inside spans' starts, for a binary search
-        last_end = -1
-        for span in spans:
-            if span.start < last_end:
-                continue
-            self.starts[span.start] = span
-            self.inside.append((span.start, span.end, span.label))
-            self.begins.append(span.start)
-            last_end = span.end
-
-    def __call__(self, start: int, end: int) -> str:
-        span = self.starts.get(start)
-        if span is not None:
-            return f"B-{span.label}"
-        # spans are sorted and disjoint: the one that may hold the word starts last before it
-        k = bisect.bisect_right(self.begins, start) - 1
-        if k >= 0:
-            a, b, label = self.inside[k]
-            if a < start and end <= b:
-                return f"I-{label}"
-        return "O"

@@ -1,0 +1,103 @@
+"""The date, time and money rules: patterns built from the lexicon's calendar and number words.
+
+Each rule is a regular expression over the analysis view, tried only at the words it can
+start with (its anchors: «يوم»، a month, a number word, any digit ...), proclitics
+outside the span: «في 12 يناير»، «بخمسة ملايين دولار»، «لمدة ساعتين».
+"""
+
+from __future__ import annotations
+
+import re
+
+from khabar.annotate.gazetteer import Lexicon
+from khabar.annotate.labels import DATE, MONEY, TIME, RuleLabels
+from khabar.annotate.tokens import Candidate, Tokens, WordInfo, alternation
+
+LABELS = RuleLabels("the date, time and money rules", __name__, produces=(DATE, TIME, MONEY))
+
+
+def _bounded(body: str) -> re.Pattern[str]:
+    """``body`` (with a group named span) as whole words, after optional proclitics."""
+    return re.compile(rf"(?<!\w)(?:[وف]?[بلك]?)(?P<span>{body})(?!\w)")
+
+
+class DateTimeMoneyRules:
+    """The patterns of dates, times and amounts of money, and the words each may start with."""
+
+    def __init__(self, lexicon: Lexicon) -> None:
+        lx = lexicon
+        ordinal = alternation(lx["ordinals"])
+        day = rf"(?:{ordinal}|\d{{1,2}})"
+        days = rf"{day}(?:\s+و{day})*"
+        month = alternation((lx["months"] | lx["hijri_months"]) - lx["ambiguous_months"])
+        any_month = alternation(lx["months"] | lx["hijri_months"])
+        modifier = alternation(lx["date_modifiers"])
+        year = r"\d{4}"
+        weekday = alternation(lx["weekdays"])
+        relative = alternation(lx["relative_days"])
+        with_month = (
+            rf"{days}\s+(?:من\s+)?(?:{any_month}|الشهر)(?:\s+(?:{year}|{modifier}))?"
+            rf"|{any_month}\s+(?:{year}|{modifier})|الشهر\s+{modifier}|{month}"
+        )
+        self.date = _bounded(
+            rf"(?:{relative}\s+)?(?:يوم\s+)?{weekday}(?:\s+{modifier})?(?:\s+(?:{with_month}))?"
+            rf"|{with_month}"
+            rf"|{alternation(lx['periods'])}\s+{modifier}"
+            rf"|(?:عام|العام|سنه|السنه)\s+{year}"
+            rf"|{relative}"
+        )
+        number = rf"(?:\d+(?:[.,]\d+)?|{alternation(lx['number_words'])})"
+        unit = alternation(lx["time_units"])
+        approx = alternation(lx["approximately"])
+        self.time = re.compile(
+            rf"(?<!\w)(?:[وف]?[بلك]?)(?P<span>{number}\s+{unit}(?:\s+{approx})?"
+            rf"|{alternation(lx['day_parts'])}"
+            rf"|الساعه\s+(?:\d{{1,2}}(?:[:.]\d{{2}})?|{ordinal})(?:\s+{alternation(lx['day_parts'])})?)(?!\w)"
+            rf"|(?<!\w)(?:لمده|نحو|حوالي|قرابه|طيله|طوال|مده)\s+(?P<bare>{unit}(?:\s+{approx})?)(?!\w)"
+        )
+        self.money = _bounded(
+            rf"{number}(?:\s+{alternation(lx['scales'])})?\s+{alternation(lx['currencies'])}"
+            rf"(?:\s+(?:امريكي|اميركي|استرليني))?"
+        )
+
+        def firsts(*keys: str) -> set[str]:
+            return {phrase.split()[0] for key in keys for phrase in lx[key]}
+
+        # The words a rule can start with: a rule's pattern is only tried where one is.
+        self.rules = {
+            DATE: (
+                self.date,
+                0.85,
+                firsts("relative_days", "weekdays", "months", "hijri_months", "ordinals", "periods")
+                | {"يوم", "الشهر", "عام", "العام", "سنه", "السنه"},
+            ),
+            TIME: (
+                self.time,
+                0.8,
+                firsts("number_words", "day_parts", "time_units")
+                | {"الساعه", "لمده", "نحو", "حوالي", "قرابه", "طيله", "طوال", "مده"},
+            ),
+            MONEY: (self.money, 0.85, firsts("number_words")),
+        }
+        #: the rules that may start at a (proclitic-free) word; all of them after a digit
+        self.anchors: dict[str, frozenset[str]] = {}
+        for rule, (_, _, starts) in self.rules.items():
+            for start in starts:
+                self.anchors[start] = self.anchors.get(start, frozenset()) | {rule}
+        self.all_rules = frozenset(self.rules)
+
+    def find(self, t: Tokens, infos: list[WordInfo]) -> list[Candidate]:
+        """Dates, times and amounts of money, each rule tried at the words it may start with."""
+        found = []
+        for label, (pattern, score, _) in self.rules.items():
+            reached = 0
+            for (a, _), info in zip(t.spans, infos, strict=True):
+                if label not in info.anchors or a < reached:
+                    continue
+                m = pattern.match(t.norm, a)
+                if m is None:
+                    continue
+                group = "span" if m.group("span") is not None else "bare"
+                found.append(Candidate(m.start(group), m.end(group), label, score, f"rule:{label.lower()}"))
+                reached = m.end()
+        return found

@@ -1,0 +1,187 @@
+"""The event trigger lexicon: the written forms of its verbs and nouns, and triggers found with it.
+
+The lexicon (``khabar/data/lexicon/events.yaml``) lists, per event type, verbs by their
+past (and present), verbal nouns and multiword phrases; every form news writes them in is
+generated here once: past and present persons, the future س, the article, a taa marbuta
+before an enclitic. Proclitics stay outside a trigger and enclitic pronouns inside (رفضته).
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from khabar.annotate.gazetteer import EVENTS_FILE, words_of
+from khabar.annotate.tokens import Candidate, Tokens
+from khabar.errors import SchemeError
+from khabar.text.clitics import proclitic_analyses
+
+Readings = tuple[tuple[int, str], ...]  # (stem offset, lookup form) of a word
+PRESENT_PREFIXES = ("ي", "ت", "ن", "ا")
+ENCLITICS = ("هما", "هم", "هن", "ها", "كم", "نا", "ه")
+
+
+def verb_forms(spec: str) -> set[str]:
+    """Written forms of a verb given as ``past`` or ``past/present`` (normalised).
+
+    Undiacritised, a passive is written as its active (قتل، يقتل، اعتقل), or is given as
+    the verb (أصيب/يصاب). Besides the persons of the past and present: the subjunctive and
+    jussive plural (أن يتظاهروا) and the plural before an enclitic (قتلوه، يقتلوه), and for
+    a weak last radical the plural without it (يدعو -> يدعون، يعتدي -> يعتدون).
+    """
+    past, _, present = spec.partition("/")
+    past = " ".join(words_of(past))
+    if present:
+        stem = " ".join(words_of(present))[1:]  # drop the present prefix
+    elif past.startswith("ا") and len(past) > 3:  # forms IV, VII, VIII, X: أعلن/يعلن، انسحب/ينسحب
+        stem = past[1:]
+    else:
+        stem = past
+    forms = {past}
+    if past.endswith(("ا", "ي")):  # دعا، التقى: دعت، دعوا
+        forms |= {past[:-1] + "ت", past[:-1] + "وا"}  # not دعو+ه: «عبوة» would be عبأ
+        if past.endswith("ي"):  # لقي، رمى (the same letters once normalised): لقيت
+            forms.add(past + "ت")
+    else:
+        forms |= {past + ending for ending in ("ت", "وا", "ا", "تا", "ن", "نا", "و")}
+    weak = stem.endswith(("و", "ي")) and len(stem) > 2
+    for prefix in PRESENT_PREFIXES:
+        forms |= {prefix + stem, prefix + stem + "ان"}
+        if weak:  # يدعو، يعتدي: يدعون، يعتدون، أن يدعوا
+            forms |= {prefix + stem[:-1] + ending for ending in ("ون", "ين", "وا")}
+        else:
+            forms |= {prefix + stem + ending for ending in ("ون", "ين", "وا", "و")}
+    return forms
+
+
+def noun_forms(noun: str) -> set[str]:
+    """Written forms of a verbal noun or noun (normalised): with and without the article,
+    and a final taa marbuta as ت before an enclitic (مداهمته -> مداهمت). An accusative
+    (هجوما) is listed where it is wanted: «احتجاجا على» gives a reason, not an event."""
+    base = " ".join(words_of(noun))
+    forms = {base, "ال" + base}
+    if " " not in base and base.endswith("ه") and len(base) > 3:  # taa marbuta, normalised
+        forms.add(base[:-1] + "ت")
+    return forms
+
+
+def _past(spec: str) -> str:
+    return " ".join(words_of(spec.partition("/")[0]))
+
+
+@dataclass(frozen=True, slots=True)
+class Trigger:
+    type: str
+    verb: bool
+    score: float
+    rule: str
+
+
+class TriggerLexicon:
+    """Every written form of the lexicon's triggers, and the triggers of a text."""
+
+    def __init__(self, triggers: dict[str, Any]) -> None:
+        #: the event types the lexicon gives triggers of
+        self.types = tuple(triggers)
+        self.forms: dict[str, Trigger] = {}
+        self.phrases: dict[tuple[str, ...], Trigger] = {}
+        self.longest: dict[str, int] = {}
+        for etype, spec in triggers.items():
+            score = float(spec.get("score", 0.6))
+            verbal = Trigger(etype, True, score, f"lexicon:{etype.lower()}")
+            nominal = Trigger(etype, False, score, verbal.rule)
+            verbs = [verb_forms(v) for v in spec.get("verbs", [])]
+            for forms in verbs:
+                for form in forms:
+                    self.forms.setdefault(form, verbal)
+            for noun in spec.get("nouns", []):
+                for form in noun_forms(noun):
+                    self.forms.setdefault(form, nominal)
+            # keyed by the normalised past, as a phrase's first word is (أطلق النار -> اطلق)
+            phrase_verbs = {_past(v): verb_forms(v) for v in spec.get("verb_phrases", [])}
+            phrase_verbs |= {_past(v): verb_forms(v) for v in spec.get("verbs", [])}
+            for phrase in spec.get("phrases", []):
+                parts = words_of(phrase)
+                heads = {parts[0]} | phrase_verbs.get(parts[0], set())
+                for head in heads:
+                    self._add_phrase((head, *parts[1:]), verbal if head != parts[0] else nominal)
+        #: how listed forms begin (two letters): most words can be ruled out by that alone
+        self.openings = frozenset(form[:2] for form in (*self.forms, *self.longest))
+
+    def _add_phrase(self, words: tuple[str, ...], trigger: Trigger) -> None:
+        self.phrases.setdefault(words, trigger)
+        self.longest[words[0]] = max(self.longest.get(words[0], 0), len(words))
+
+    def check(self, events: Iterable[str], where: str) -> None:
+        """Fail unless ``where`` (the scheme) defines every event type the lexicon lists."""
+        defined = set(events)
+        for etype in self.types:
+            if etype not in defined:
+                raise SchemeError(
+                    f"the event trigger lexicon (khabar/data/lexicon/{EVENTS_FILE}.yaml) lists {etype},"
+                    f" which {where} does not define as an event type",
+                    hint=f"add {etype} to the events of {where}, or load the annotator without events",
+                )
+
+    def lookups(self, word: str) -> Readings:
+        """(stem offset, lookup form) readings of a word as a trigger: proclitics cut off
+        (a glued «ما» too), the future س and enclitic pronouns dropped for the lookup."""
+        found = []
+        readings = list(proclitic_analyses(word))
+        if word.startswith("ما") and len(word) > 4:  # «مارفضته»: ما glued by a typo
+            readings.append((2, word[2:]))
+        for cut, form in readings:
+            if form[:2] not in self.openings and not (form[:1] == "س" and form[1:3] in self.openings):
+                continue  # every variant below begins as the form does (or, without س, as the rest)
+            variants = [form]
+            if form.startswith("س") and form[1:2] in PRESENT_PREFIXES and len(form) > 3:
+                variants.append(form[1:])  # سنرد، سيردون
+            for variant in list(variants):
+                if variant.endswith(ENCLITICS):
+                    variants += [
+                        variant[: -len(e)]
+                        for e in ENCLITICS
+                        if variant.endswith(e) and len(variant) - len(e) >= 3
+                    ]
+            prefix = word[:cut]
+            verbal_ok = "ب" not in prefix and "ك" not in prefix and "ل" not in prefix  # «بتعهد» is a noun
+            found += [
+                (cut, v)
+                for v in variants
+                if (v in self.forms and (verbal_ok or not self.forms[v].verb)) or v in self.longest
+            ]
+        return tuple(found)
+
+    def find(
+        self, t: Tokens, entities: list[Candidate], readings: list[Readings]
+    ) -> list[tuple[int, int, int, Trigger]]:
+        """(first word, end word, start offset, trigger): longest first, not inside entities."""
+        entity_starts = [c.start for c in entities]
+        found = []
+        free = 0  # the first word not inside a trigger found already
+        for i, options in enumerate(readings):
+            if not options or i < free:
+                continue
+            match = None
+            for cut, form in options:
+                for n in range(min(self.longest.get(form, 1), len(t.spans) - i), 1, -1):
+                    trigger = self.phrases.get((form, *t.texts[i + 1 : i + n]))
+                    if trigger and t.adjacent(i, n):
+                        match = (n, cut, trigger)
+                        break
+                if match is None and form in self.forms:
+                    match = (1, cut, self.forms[form])
+                if match:
+                    break
+            if match is None:
+                continue
+            n, cut, trigger = match
+            start, end = t.spans[i][0] + cut, t.spans[i + n - 1][1]
+            # entities are sorted and apart: only the last one starting before ``end`` may overlap
+            before = bisect.bisect_left(entity_starts, end) - 1
+            if before < 0 or entities[before].end <= start:
+                found.append((i, i + n, start, trigger))
+            free = i + n
+        return found
