@@ -228,3 +228,55 @@ def test_trigger_lookups_ruled_out_by_their_opening_letters_are_no_trigger(
         unfiltered = unfiltered_lexicon()
         unfiltered.openings = frozenset(word[k : k + 2] for k in range(len(word)))  # nothing ruled out
         assert finder.lexicon.lookups(word) == unfiltered.lookups(word), word
+
+
+@pytest.mark.parametrize(
+    ("text", "trigger", "arguments"),
+    [
+        # who undergoes it: the subject of a passive verb, the genitive of some nouns
+        ("أصيب بوتين في موسكو", "أصيب", [("Recipient", "بوتين"), ("Place", "موسكو")]),
+        ("أعلنت الشرطة مقتل جون بيرت", "مقتل", [("Recipient", "جون بيرت")]),
+        ("اغتيال بوتين على يد حركة حماس", "اغتيال", [("Actor", "حركة حماس"), ("Recipient", "بوتين")]),
+        # a place fronted before the verb, not its subject; a direction's reference point is no place
+        ("وفي موسكو شمال روسيا اعتقلت الشرطة عشرة أشخاص", "اعتقلت", [("Place", "موسكو")]),
+        # a place after a descriptor chain
+        ("قتل عشرة أشخاص في مناطق متفرقة من بغداد", "قتل", [("Place", "بغداد")]),
+        # subjects and objects joined by و
+        (
+            "حث بايدن إسرائيل ولبنان على الهدوء",
+            "حث",
+            [("Actor", "بايدن"), ("Recipient", "إسرائيل"), ("Recipient", "لبنان")],
+        ),
+        # the subject is in a plural verb: what follows is its object
+        ("طالبوا روسيا بالانسحاب", "طالبوا", [("Recipient", "روسيا")]),
+        # where troops go is a place
+        ("قررت روسيا إرسال قوات إلى سوريا", "إرسال قوات", [("Actor", "روسيا"), ("Place", "سوريا")]),
+    ],
+)
+def test_argument_classes(text: str, trigger: str, arguments: list[tuple[str, str]]) -> None:
+    found = {s: args for _, s, _, args in events(text)}
+    assert found[trigger] == arguments
+
+
+def test_five_hundred_triggers_in_one_sentence_keep_arguments_in_their_sentence() -> None:
+    """Every argument is an entity of the layer in its trigger's sentence, with 500 triggers
+    in one sentence between others."""
+    text = (
+        "وفي موسكو اعتقلت الشرطة بوتين.\n"
+        + " ".join(["هددت روسيا أوكرانيا بعقوبات وقتل في بغداد"] * 500)
+        + ".\nوزار بايدن لبنان أمس."
+    )
+    doc = Document("d", text)
+    layer = run(doc, annotator())
+    assert len(layer.events) >= 1000
+    assert validate([(doc, [layer])], Scheme.load()).ok
+    ends = [i + 1 for i, ch in enumerate(text) if ch == "\n"] + [len(text)]
+
+    def sentence(offset: int) -> int:
+        return next(k for k, end in enumerate(ends) if offset < end)
+
+    entities = {(s.start, s.end) for s in layer.entities}
+    for e in layer.events:
+        for a in e.arguments:
+            assert (a.start, a.end) in entities
+            assert sentence(a.start) == sentence(e.trigger.start), (e.trigger.text, text[a.start : a.end])

@@ -11,18 +11,25 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from khabar.annotate.arguments import (
+from khabar.annotate.argument_context import TextTables, TriggerContext
+from khabar.annotate.argument_words import (
     CLAUSE,
     CLAUSE_STARTS,
     COUNTERPART,
+    DESCRIPTOR,
+    DESCRIPTOR_WORDS,
+    DESTINATION,
+    DESTINATION_WORDS,
+    DIRECTION,
+    DIRECTION_WORDS,
     IRREALIS,
+    LOCATIVE,
+    LOCATIVE_WORDS,
     NEUTRAL,
     TITLE,
-    TextTables,
-    TriggerContext,
-    arguments,
 )
-from khabar.annotate.gazetteer import Lexicon
+from khabar.annotate.arguments import arguments
+from khabar.annotate.gazetteer import Lexicon, words_of
 from khabar.annotate.labels import (
     ACTOR,
     ASSAULT,
@@ -64,6 +71,10 @@ class EventCandidate(NamedTuple):
     rule: str
 
 
+def _normalised(words: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(" ".join(words_of(w)) for w in words)
+
+
 class EventFinder:
     """Finds events in a text whose entities are already found."""
 
@@ -76,6 +87,10 @@ class EventFinder:
         self.titles = lexicon["titles"]
         self.counterparts = lexicon["counterparts"]
         self.time_units = lexicon["time_units"]  # a duration («50 دقيقة») is no Time argument
+        self.locatives = _normalised(LOCATIVE_WORDS)
+        self.descriptors = _normalised(DESCRIPTOR_WORDS)
+        self.directions = _normalised(DIRECTION_WORDS)
+        self.destinations = _normalised(DESTINATION_WORDS)
         self._words: dict[str, tuple[Readings, int]] = {}
 
     # --- words ----------------------------------------------------------------------------
@@ -111,6 +126,10 @@ class EventFinder:
             | (CLAUSE if word in CLAUSE_STARTS else 0)
             | (NEUTRAL if word in ("بين", "من", "عن") else 0)
             | (IRREALIS if word in self.irrealis_firsts else 0)
+            | (LOCATIVE if forms & self.locatives else 0)
+            | (DESCRIPTOR if forms & self.descriptors else 0)
+            | (DIRECTION if forms & self.directions else 0)
+            | (DESTINATION if word in self.destinations else 0)
         )
 
     # --- events ---------------------------------------------------------------------------
@@ -131,6 +150,7 @@ class EventFinder:
         # indices only moves forward, one walk over the text for all triggers.
         after_start = after_end = 0  # the first sentence end at or after the trigger's start (end)
         first_word = end_word = 0  # the first word starting at or after the context's low (high)
+        sent_first = sent_end = 0  # the first word starting at or after the sentence's start (end)
         for k, (i, j, start, trigger) in enumerate(found):
             end = spans[j - 1][1]
             while bounds[after_start] < start:
@@ -145,7 +165,13 @@ class EventFinder:
                 first_word += 1
             while end_word < len(starts) and starts[end_word] < high:
                 end_word += 1
-            context = TriggerContext(doc, low, high, first_word, end_word)
+            sentence_end = bounds[after_end]
+            while sent_first < len(starts) and starts[sent_first] < sentence_start:
+                sent_first += 1
+            while sent_end < len(starts) and starts[sent_end] < sentence_end:
+                sent_end += 1
+            sentence = (sentence_start, sentence_end, sent_first, sent_end)
+            context = TriggerContext(doc, low, high, first_word, end_word, sentence)
             realis, threatened = self._realis(t, i, trigger, previous, context)
             previous = found[k]
             inherited: tuple[Candidate | None, Candidate | None] = (None, None)

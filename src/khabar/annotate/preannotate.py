@@ -49,6 +49,8 @@ RULE_MODULES = (
     "annotate.triggers",
     "annotate.events",
     "annotate.arguments",
+    "annotate.argument_context",
+    "annotate.argument_words",
     "annotate.crf",
     "annotate.combined",
     "annotate.preannotate",

@@ -77,6 +77,8 @@ class Trigger:
     verb: bool
     score: float
     rule: str
+    #: who undergoes it is its subject (a verb: أصيب، استشهد) or its genitive (a noun: مقتل X)
+    undergoer: bool = False
 
 
 class TriggerLexicon:
@@ -92,13 +94,17 @@ class TriggerLexicon:
             score = float(spec.get("score", 0.6))
             verbal = Trigger(etype, True, score, f"lexicon:{etype.lower()}")
             nominal = Trigger(etype, False, score, verbal.rule)
-            verbs = [verb_forms(v) for v in spec.get("verbs", [])]
-            for forms in verbs:
-                for form in forms:
-                    self.forms.setdefault(form, verbal)
+            # the verbs (nouns) whose subject (genitive) is who undergoes the event
+            passive = {str(u) for u in spec.get("passive", [])}
+            genitive = {str(u) for u in spec.get("patient_genitive", [])}
+            verbal_u = Trigger(etype, True, score, verbal.rule, True)
+            nominal_u = Trigger(etype, False, score, verbal.rule, True)
+            for verb in spec.get("verbs", []):
+                for form in verb_forms(verb):
+                    self.forms.setdefault(form, verbal_u if verb in passive else verbal)
             for noun in spec.get("nouns", []):
                 for form in noun_forms(noun):
-                    self.forms.setdefault(form, nominal)
+                    self.forms.setdefault(form, nominal_u if noun in genitive else nominal)
             # keyed by the normalised past, as a phrase's first word is (أطلق النار -> اطلق)
             phrase_verbs = {_past(v): verb_forms(v) for v in spec.get("verb_phrases", [])}
             phrase_verbs |= {_past(v): verb_forms(v) for v in spec.get("verbs", [])}

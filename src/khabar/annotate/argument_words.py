@@ -1,0 +1,84 @@
+"""The words the argument rules read around a trigger: markers of places, directions,
+destinations, recipients and clauses, and the labels each role may take."""
+
+from __future__ import annotations
+
+from khabar.annotate.labels import (
+    ACTOR,
+    DATE,
+    FAC,
+    GPE,
+    LOC,
+    MOBILIZE,
+    NORP,
+    ORG,
+    PER,
+    PLACE,
+    PROTEST,
+    RECIPIENT,
+    TIME,
+    WHEN,
+    RuleLabels,
+)
+
+#: what the argument rules (this module, argument_context and arguments) read and produce
+LABELS = RuleLabels(
+    "the event argument rules",
+    __name__,
+    reads=(PER, ORG, GPE, NORP, DATE, TIME, LOC, FAC),
+    events=(PROTEST, MOBILIZE),
+    roles=(ACTOR, RECIPIENT, WHEN, PLACE),
+)
+
+ACTORS = (PER, ORG, GPE)
+PROTESTERS = (*ACTORS, NORP)  # protesters are groups
+TIMES = (DATE, TIME)
+PLACES = (GPE, LOC, FAC)
+# Words that may stand between a trigger and its actor: titles, nationalities, guillemets.
+BRIDGE_LABELS = (NORP,)
+RECIPIENT_PREPOSITIONS = frozenset({"علي", "ضد", "الي", "مع"})  # normalised
+CLAUSE_STARTS = frozenset({"ان", "بان", "لان", "وان", "الذي", "التي", "الذين"})
+
+#: what a word is to the argument and realis rules, a bit mask per word
+TITLE, COUNTERPART, CLAUSE, NEUTRAL, IRREALIS = 1, 2, 4, 8, 16
+LOCATIVE, DESCRIPTOR, DIRECTION, DESTINATION = 32, 64, 128, 256
+
+# Words that put a place after them (normalised by the event finder, proclitics allowed):
+# a preposition of place, a place descriptor (في مدينة X، بأنحاء X، مناطق متفرقة من X), a
+# direction (شمال X, also the reference point of another place: «الموصل شمال العراق»).
+LOCATIVE_WORDS = ("في", "فى", "قرب", "بالقرب", "داخل", "أمام")
+DESCRIPTOR_WORDS = (
+    "مدينة",
+    "مدينتي",
+    "مدن",
+    "بلدة",
+    "بلدات",
+    "قرية",
+    "قرى",
+    "محافظة",
+    "محافظات",
+    "ولاية",
+    "إقليم",
+    "منطقة",
+    "مناطق",
+    "قضاء",
+    "مخيم",
+    "مخيمي",
+    "مخيمات",
+    "العاصمة",
+    "حي",
+    "أحياء",
+    "أنحاء",
+    "ضواحي",
+    "أطراف",
+    "متفرقة",
+    "مختلف",
+    "شوارع",
+    "ميناء",
+    "مطار",
+    "سجن",
+)
+DIRECTION_WORDS = ("شمال", "جنوب", "شرق", "غرب", "وسط", "شمالي", "جنوبي", "شرقي", "غربي")
+DESTINATION_WORDS = ("إلى", "الى", "الي")
+#: how a place entity stands: introduced as a place, or the reference point of a direction
+LOCATED, ANCHOR = 1, 2
