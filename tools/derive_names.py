@@ -2,8 +2,8 @@
 arabic-name-romanizer and arabnamer, and people, organisations and places from the
 PETRARCH Arabic actor dictionary. Called by tools/derive_gazetteers.py (`nox -s gazetteers`);
 the output is committed under src/khabar/data/gazetteer/candidates/, which
-``khabar.gazetteer.load`` does not read: the lists are candidates for rules and CRF
-features, not wired in yet.
+``khabar.annotate.gazetteer.load_derived`` reads: given names and surnames for the person
+rules, the actors' names as list entries below the curated ones; also CRF candidates.
 
     python tools/derive_names.py [--check] [--out DIR]
 
@@ -598,7 +598,7 @@ NAMES_SOURCES = (
     "English keys and filtered)"
 )
 NAMES_NOTE = """\
-# Candidates for rules and CRF features; khabar.gazetteer.load does not read this folder.
+# Read by khabar.annotate.gazetteer.load_derived (rules), below the curated lists; CRF candidates.
 # Names in the analysis view's form (khabar.text.normalize: أإآ ا، ى ي، ة ه). Common words are
 # left out: function words, and the words of lexicon/context.yaml (but first names),
 # derived-calendar.yaml and events.yaml, also behind a proclitic (وفي، بان).
@@ -611,7 +611,7 @@ ACTORS_SOURCES = (
     "a0af422b2e6d4d47263c9eeca3e5b7fac1d9df0e; MIT, © 2016 Open Event Data Alliance)"
 )
 ACTORS_NOTE = """\
-# Candidates for rules and CRF features; khabar.gazetteer.load does not read this folder.
+# Read by khabar.annotate.gazetteer.load_derived (rules), below the curated lists; CRF candidates.
 # By kind: [surface form, CAMEO codes (country + role; dates dropped), line in the source].
 # Lemmatised phrases are turned into the forms text uses (وزارة_دفاع_أميركي_ -> وزارة الدفاع
 # الأميركية); people lose their titles; places are kept only when a place list of khabar has

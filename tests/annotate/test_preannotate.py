@@ -145,7 +145,7 @@ def test_nationality_adjectives_are_inflected() -> None:
         ("نشرت صور الدمار", []),
         ("في العاصمة عمان", [("عمان", "GPE")]),
         ("في سجن بولاية كولورادو", [("كولورادو", "GPE")]),  # a cue behind a proclitic
-        ("فرانكفورت (د ب أ) أعلن", [("فرانكفورت", "GPE")]),  # a dateline
+        ("فرانكفورت (د ب أ) أعلن", [("فرانكفورت", "GPE"), ("د ب أ", "ORG")]),  # a dateline, its agency
         ("قالت الوكالة\nسنار: وصل", [("سنار", "GPE")]),
         ("نشرت صور: الدمار", []),  # not at the start of a line
         # a surname that is also a place needing a cue (Bolton): the first name is the cue

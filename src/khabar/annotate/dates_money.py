@@ -15,6 +15,31 @@ from khabar.annotate.tokens import Candidate, Tokens, WordInfo, alternation
 
 LABELS = RuleLabels("the date, time and money rules", __name__, produces=(DATE, TIME, MONEY))
 
+# Durations over a day are dates (corpus conventions), «منذ» or «قبل» inside the span:
+# «ثلاث سنوات»، «قبل 12 يوما»، «منذ ثلاث سنوات»، «يومين»، «عدة أشهر»; normalised forms.
+DAYS_OR_MORE = "(?:يوما|ايام|اسبوعا|اسابيع|شهرا|اشهر|شهور|سنوات|سنين|عاما|اعوام|عام|سنه)"
+DUALS = "(?:يومين|اسبوعين|شهرين|سنتين|عامين)"
+SINCE = "(?:قبل|منذ)"
+SOME = "(?:عده|بضعه)"
+DURATION_STARTS = {
+    "قبل",
+    "منذ",
+    "عده",
+    "بضعه",
+    "يومين",
+    "اسبوعين",
+    "شهرين",
+    "سنتين",
+    "عامين",
+    "يوما",
+    "شهرا",
+    "عاما",
+}
+# the part of a day before a day: «صباح أمس»، «فجر الجمعة» are times (TIME)
+DAY_PART_NOUNS = "(?:صباح|مساء|فجر|ظهر|عصر|ليله)"
+# scales in the accusative («197 مليونا و420 ألف دولار»)
+ACCUSATIVE_SCALES = ("الفا", "مليونا", "مليارا")
+
 
 def _bounded(body: str) -> re.Pattern[str]:
     """``body`` (with a group named span) as whole words, after optional proclitics."""
@@ -33,6 +58,7 @@ class DateTimeMoneyRules:
         any_month = alternation(lx["months"] | lx["hijri_months"])
         modifier = alternation(lx["date_modifiers"])
         year = r"\d{4}"
+        number_any = rf"(?:\d+|{alternation(lx['number_words'])})"
         weekday = alternation(lx["weekdays"])
         relative = alternation(lx["relative_days"])
         with_month = (
@@ -45,18 +71,23 @@ class DateTimeMoneyRules:
             rf"|{alternation(lx['periods'])}\s+{modifier}"
             rf"|(?:عام|العام|سنه|السنه)\s+{year}"
             rf"|{relative}"
+            rf"|(?:{SINCE}\s+)?(?:(?:{number_any}|{SOME})\s+{DAYS_OR_MORE}|{DUALS})"
+            rf"|{SINCE}\s+(?:ايام|اسابيع|اشهر|شهور|سنوات|اعوام)"
+            rf"|(?:يوما|يوم|شهرا|عاما)\s+(?:واحدا|واحد)"
         )
         number = rf"(?:\d+(?:[.,]\d+)?|{alternation(lx['number_words'])})"
         unit = alternation(lx["time_units"])
         approx = alternation(lx["approximately"])
         self.time = re.compile(
-            rf"(?<!\w)(?:[وف]?[بلك]?)(?P<span>{number}\s+{unit}(?:\s+{approx})?"
+            rf"(?<!\w)(?:[وف]?[بلك]?)(?P<span>{DAY_PART_NOUNS}\s+(?:{relative}|{weekday})(?:\s+{modifier})?"
+            rf"|{number}\s+{unit}(?:\s+{approx})?"
             rf"|{alternation(lx['day_parts'])}"
             rf"|الساعه\s+(?:\d{{1,2}}(?:[:.]\d{{2}})?|{ordinal})(?:\s+{alternation(lx['day_parts'])})?)(?!\w)"
             rf"|(?<!\w)(?:لمده|نحو|حوالي|قرابه|طيله|طوال|مده)\s+(?P<bare>{unit}(?:\s+{approx})?)(?!\w)"
         )
+        scale = alternation(lx["scales"] | set(ACCUSATIVE_SCALES))
         self.money = _bounded(
-            rf"{number}(?:\s+{alternation(lx['scales'])})?\s+{alternation(lx['currencies'])}"
+            rf"{number}(?:\s+{scale})?(?:\s+و{number}(?:\s+{scale})?)*\s+{alternation(lx['currencies'])}"
             rf"(?:\s+(?:امريكي|اميركي|استرليني))?"
         )
 
@@ -69,13 +100,16 @@ class DateTimeMoneyRules:
                 self.date,
                 0.85,
                 firsts("relative_days", "weekdays", "months", "hijri_months", "ordinals", "periods")
+                | firsts("number_words")
+                | DURATION_STARTS
                 | {"يوم", "الشهر", "عام", "العام", "سنه", "السنه"},
             ),
             TIME: (
                 self.time,
                 0.8,
                 firsts("number_words", "day_parts", "time_units")
-                | {"الساعه", "لمده", "نحو", "حوالي", "قرابه", "طيله", "طوال", "مده"},
+                | {"الساعه", "لمده", "نحو", "حوالي", "قرابه", "طيله", "طوال", "مده"}
+                | {"صباح", "مساء", "فجر", "ظهر", "عصر", "ليله"},
             ),
             MONEY: (self.money, 0.85, firsts("number_words")),
         }

@@ -10,6 +10,8 @@ that produced it.
 
 from __future__ import annotations
 
+import bisect
+import re
 from collections.abc import Callable
 
 from khabar.annotate.dates_money import DateTimeMoneyRules
@@ -22,12 +24,26 @@ from khabar.text.analysis import normalize
 from khabar.text.clitics import proclitic_analyses
 
 LABELS = RuleLabels(
-    "the entity rules", __name__, produces=(ORG, PER), reads=(PER, ORG, GPE, LOC, FAC, NORP, DATE)
+    "the entity rules", __name__, produces=(ORG, PER, FAC), reads=(PER, ORG, GPE, LOC, FAC, NORP, DATE)
 )
 
 NAMED = frozenset({PER, ORG, GPE, LOC, FAC})  # what an organisation can be named after
 PLACES = (GPE, LOC)  # a name of these that is also a word needs a place cue
 DATELINE_MARKS = frozenset("(:-–—")  # after the place a dispatch opens with: «لندن: ...»
+# facility head nouns, a building by its name after them: «مطار بغداد»، «جامع
+# الرحمن»، «جسر السنك». Not سوق "market", ساحة "square, arena", often not a place in news.
+FACILITY_HEADS = ("مطار", "جامع", "مسجد", "كنيسة", "جسر", "مستشفى", "سجن", "فندق", "ملعب", "معتقل")
+FACILITY_NORMALISED = tuple(normalize(head) for head in FACILITY_HEADS)
+# each head as written and behind one proclitic letter («بمطار») -> letters before it
+FACILITY_FORMS = {
+    prefix + normalize(head): len(prefix) for head in FACILITY_HEADS for prefix in ("", "و", "ب", "ل", "ف")
+}
+
+# news agencies by their initials (normalised): dpa, AFP, UPI, MENA
+AGENCY_INITIALS = ("د ب ا", "ا ف ب", "يو بي اي", "ا ش ا")
+# a nationality in the feminine alone in parentheses: «( الفرنسية )»، «(الفرنسية - أرشيف)»
+AGENCY_CREDIT = re.compile(r"\(\s*(ال\w+يه)\s*[)\-]")
+RULE_CREDIT = "rule:agency-credit"
 
 
 class EntityFinder:
@@ -78,9 +94,12 @@ class EntityFinder:
         title = not forms.isdisjoint(people.title_firsts)
         arabic = word in people.arabic_first_words
         also = self.also(word) if self.also is not None else None
-        if readings or head is not None or anchors or first_name or title or arabic:
+        given, given_cut = people.given_reading(word, analyses)
+        if readings or head is not None or anchors or first_name or title or arabic or given:
             longest = max((self.gazetteer.longest[form] for _, form in readings), default=0)
-            info = WordInfo(readings, longest, head, anchors, first_name, title, arabic, also)
+            info = WordInfo(
+                readings, longest, head, anchors, first_name, title, arabic, also, given, given_cut
+            )
         else:  # most words start nothing: one shared info for each kind of nothing
             plain = self._plain.get(also)
             if plain is None:
@@ -114,6 +133,48 @@ class EntityFinder:
         found = self.dates.find(t, infos)
         found += self.people.find(t, infos)
         found += self._organisations(t, infos)
+        found += self._facilities(t, infos)
+        found += self._credits(t, infos)
+        return found
+
+    def _credits(self, t: Tokens, infos: list[WordInfo]) -> list[Candidate]:
+        """A news agency named by its nationality in a photo credit: «( الفرنسية )»،
+        «(الأوروبية - أرشيف)» (Agence France-Presse, European Pressphoto Agency); and the
+        agencies' initials in a dateline: «كاتمندو - د ب أ :»."""
+        norm = t.norm
+        found = []
+        for initials in AGENCY_INITIALS:  # str.find runs in C; a regular expression tries every offset
+            at = norm.find(initials)
+            while at != -1:
+                end = at + len(initials)
+                if not norm[at - 1 : at].isalnum() and not norm[end : end + 1].isalnum():
+                    found.append(Candidate(at, end, ORG, 0.95, RULE_CREDIT))
+                at = norm.find(initials, end)
+        if "(" not in norm:
+            return found
+        for m in AGENCY_CREDIT.finditer(norm):
+            entry = self.gazetteer.get((m.group(1),))
+            if entry is not None and entry.label == NORP:
+                found.append(Candidate(m.start(1), m.end(1), ORG, 0.95, RULE_CREDIT))
+        return found
+
+    def _facilities(self, t: Tokens, infos: list[WordInfo]) -> list[Candidate]:
+        """A facility head noun without the article and a name: a listed one, or one or
+        more definite nouns («مستشفى أبو يوسف النجار» is left to a model)."""
+        found = []
+        norm = t.norm
+        for (
+            head
+        ) in FACILITY_NORMALISED:  # a few a text at most: str.find runs in C, a loop over words would not
+            at = norm.find(head)
+            while at != -1:
+                i = bisect.bisect_right(t.starts, at) - 1  # the word it lies in
+                cut = FACILITY_FORMS.get(t.texts[i], -1)
+                if cut >= 0 and t.joined[i]:
+                    end = self._named_after(t, i + 1, infos) or self._definite_after(t, i + 1, infos)
+                    if end is not None:
+                        found.append(Candidate(t.spans[i][0] + cut, end, FAC, 0.6, "rule:facility+name"))
+                at = norm.find(head, at + len(head))
         return found
 
     # --- name lists -----------------------------------------------------------------------

@@ -9,7 +9,9 @@ A name list file names one entity label and its entries:
     adjectives: [روسي]    # nationality adjectives: also matched as الروسي، الروسية، روس ...
 
 The lists shipped with khabar are in ``khabar/data/gazetteer`` (``derived-*`` ones are
-made from Babel/CLDR, pycountry and pyarabic by tools/derive_gazetteers.py); a project
+made from Babel/CLDR, pycountry and pyarabic by tools/derive_gazetteers.py; those in
+``candidates/``, given names, surnames and the PETRARCH actors, by tools/derive_names.py,
+are read by :func:`load_derived`); a project
 adds its own in ``gazetteers/*.yaml``, which win over shipped entries. The context
 words of the rules (titles, months, currencies ...) are in ``khabar/data/lexicon``.
 Entries are compared in the analysis view (``khabar.text.normalize``), so spelling
@@ -66,6 +68,11 @@ class Gazetteer:
     #: the first two words of every longer name: most words start no name of two words
     pairs: set[tuple[str, str]] = field(default_factory=set)
     digest: Any = field(default_factory=hashlib.sha256)
+    #: derived person-name lists (``candidates/derived-person-names.yaml``), normalised:
+    #: given names and surnames -> frequency band (1 most common .. 4), other name tokens
+    given: dict[str, int] = field(default_factory=dict)
+    surnames: dict[str, int] = field(default_factory=dict)
+    other_names: frozenset[str] = frozenset()
 
     def add(self, name: str, entry: Entry, *, override: bool = True) -> None:
         """Add a name. Without ``override`` an ambiguous entry does not replace a plain one
@@ -169,11 +176,82 @@ def load_lexicon() -> Lexicon:
     return Lexicon({k: frozenset(v) for k, v in merged.items()})
 
 
+CANDIDATES = "gazetteer/candidates"
+PLAIN_NOT = (
+    "'",
+    '"',
+    "[",
+    "{",
+    "&",
+    "*",
+    "!",
+    "|",
+    ">",
+    "",
+)  # what starts a YAML value that is no plain name
+PERSON_NAMES = "derived-person-names"
+ACTORS = "derived-actors"
+ACTOR_SCORE = 0.8  # a name of the PETRARCH actor dictionary (full names, organisations)
+
+
+def _bands(data: object, where: str) -> dict[str, int]:
+    if not isinstance(data, dict):
+        raise InputError(f"{where}: expected frequency bands of names")
+    return {name: int(band) for band, names in sorted(data.items(), reverse=True) for name in names}
+
+
+def read_person_names(text: str) -> Any:
+    """The person-name lists as ``yaml.safe_load`` reads them, six times as fast: the
+    derivation writes block lists of plain names under a key (``other:``) or under bands
+    of a key (``given:`` then ``  1:``); anything else is left to the YAML parser."""
+    data: dict[str, Any] = {}
+    key = ""
+    names: list[str] = []
+    for line in text.splitlines():
+        if not line or line[0] == "#":
+            continue
+        item = line.lstrip(" ")
+        if item[:2] == "- " and item[2:3] not in PLAIN_NOT:
+            names.append(item[2:])
+        elif line[0] != " " and line.endswith(":"):  # given: / surname: / other:
+            key = line[:-1]
+            names = data[key] = []
+        elif line[:2] == "  " and line.endswith(":") and item[:-1].isdigit() and key:  # a band
+            if not isinstance(data[key], dict):
+                data[key] = {}
+            names = data[key][int(item[:-1])] = []
+        else:
+            return _yaml(text)
+    return data
+
+
+def load_derived(gazetteer: Gazetteer, labels: tuple[str, ...]) -> None:
+    """The derived candidate lists (tools/derive_names.py): given names, surnames and other
+    name tokens for the person rules, and the actor dictionary's organisations and people
+    (full names), below every other list: an entry already listed keeps its label, so its
+    places, kept only when a place list has them, add nothing."""
+    lists = dict(_data(CANDIDATES))
+    names = read_person_names(lists[PERSON_NAMES])
+    where = f"khabar/data/{CANDIDATES}/{PERSON_NAMES}.yaml"
+    gazetteer.given = _bands(names.get("given"), where)
+    gazetteer.surnames = _bands(names.get("surname"), where)
+    gazetteer.other_names = frozenset(names.get("other", ()))
+    gazetteer.digest.update(lists[PERSON_NAMES].encode())
+    actors = _yaml(lists[ACTORS])
+    for label, rows in actors.items():
+        if label not in labels:
+            continue
+        for form, _codes, _line in rows:
+            if words_of(form) not in gazetteer.phrases:
+                gazetteer.add(form, Entry(label, f"list:{ACTORS}", ACTOR_SCORE))
+
+
 def load(labels: tuple[str, ...], project_lists: Path | None = None) -> Gazetteer:
     """The shipped lists, then the project's own (``gazetteers/*.yaml``), which win."""
     gazetteer = Gazetteer()
     for name, text in _data("gazetteer"):
         gazetteer.load_mapping(_yaml(text), f"khabar/data/gazetteer/{name}.yaml", name, labels)
+    load_derived(gazetteer, labels)
     if project_lists is not None and project_lists.is_dir():
         for path in sorted(project_lists.glob("*.yaml")):
             gazetteer.load_file(path, labels)

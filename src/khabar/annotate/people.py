@@ -16,6 +16,7 @@ import re
 from khabar.annotate.gazetteer import Gazetteer, Lexicon
 from khabar.annotate.labels import NORP, PER, RuleLabels
 from khabar.annotate.tokens import LETTERS, WORD, Candidate, Tokens, WordInfo, alternation, among
+from khabar.text.analysis import normalize
 from khabar.text.clitics import PROCLITICS
 
 LABELS = RuleLabels("the person-name rules", __name__, produces=(PER,), reads=(NORP,))
@@ -25,6 +26,24 @@ KUNYA = "ابو"  # «أبو عبد الله», normalised
 ALI = "علي"  # a first name, and normalised also the preposition «على»: the name rules skip it
 SON_OF = frozenset({"بن", "ابن", "بنت"})  # «حمد بن خليفة»: the father's name follows
 FAMILY = "ال"  # «آل ثاني», normalised: the family's name follows
+
+
+def _normalised(words: str) -> frozenset[str]:
+    return frozenset(normalize(word) for word in words.split())
+
+
+# speech verbs a name follows (قال محمد العلي)
+SPEECH_VERBS = _normalised(
+    "قال قالت يقول تقول أعلن أعلنت أكد أكدت أضاف أضافت أوضح أوضحت صرح صرحت ذكر ذكرت أشار أشارت"
+)
+# given names of the lists that are above all common words: حسن "good", باسم "in the name of", صباح
+# "morning", بيان "statement", سلام "peace", جامع "mosque", رفعت "she raised" …
+COMMON_WORDS = _normalised(
+    "حسن باسم صباح بيان سلام جامع أظهر رفعت عدة أركان أمل نور جميل منير وفاء إيمان نصر فرح حياة"
+    " عيد شريف أمين أكبر أكرم إلهام إقبال إحسان كريم عادل سالم رشيد حر ماجد فاضل زين"
+)
+COMMON_BANDS = 3  # given names of bands 1-3 (10 people or more in Wikidata) need no cue
+MAX_NAME = 4  # words in a name found by the name lists
 
 
 class PersonRules:
@@ -50,7 +69,84 @@ class PersonRules:
         found += self._first_names(t, infos)
         found += self._arabic_first_names(t, infos)
         found += self._titled_arabic_names(t, infos)
+        found += self._listed_names(t, infos)
         return found
+
+    # --- given names and surnames of the derived lists ------------------------------------
+
+    def given_reading(self, word: str, analyses: tuple[tuple[int, str], ...]) -> tuple[int, int]:
+        """The frequency band of a given name ``word`` is (behind proclitics too: «وجاك»),
+        and how many proclitic letters come before it; (0, 0) if none."""
+        for cut, form in ((0, word), *analyses):
+            if (
+                form == ALI
+                or form in COMMON_WORDS
+                or form in self.function_words
+                or form in self.title_firsts
+            ):
+                continue
+            band = 1 if form in self.first_names else self.gazetteer.given.get(form, 0)
+            if band:
+                return band, cut
+        return 0, 0
+
+    def _listed_names(self, t: Tokens, infos: list[WordInfo]) -> list[Candidate]:
+        """A given name of the lists and a listed surname or name token: «جاك شيراك»، «سعد
+        سيروب»، «عزيز الدويك». A rare given name (band 4) needs a title or a speech verb
+        before it («قال دورا …»). Cheap tests first: most given names start nothing."""
+        found = []
+        texts = t.texts
+        surnames = self.gazetteer.surnames
+        last = len(infos) - 1
+        for i in [k for k, info in enumerate(infos) if info.given and k < last]:
+            band = infos[i].given
+            if not t.joined[i]:
+                continue
+            second = texts[i + 1]
+            if second not in surnames and not self._listed_surname(second):
+                continue
+            if not self._name_word(second):
+                continue
+            if band > COMMON_BANDS and not (self.person_cue(t, i) or among(t.previous(i), SPEECH_VERBS)):
+                continue
+            if not self.may_be_person(texts[i][infos[i].given_cut :]):
+                continue  # «إيران» is a name too
+            end = i + 2
+            while (
+                end < len(texts)
+                and end - i < MAX_NAME
+                and t.joined[end - 1]
+                and self._common_name(texts[end])
+                and self._name_word(texts[end])
+            ):
+                end += 1
+            start = t.spans[i][0] + infos[i].given_cut
+            found.append(Candidate(start, t.spans[end - 1][1], PER, 0.6, "rule:given+surname"))
+        return found
+
+    def _listed_surname(self, word: str) -> bool:
+        """A common surname, a name token of the lists of unknown role (mostly foreign:
+        شيراك), or a common given name (a father's)."""
+        return self._common_name(word) or word in self.gazetteer.other_names
+
+    def _common_name(self, word: str) -> bool:
+        """A surname or a given name of bands 1-3 (ten people or more in Wikidata)."""
+        g = self.gazetteer
+        return g.surnames.get(word, 9) <= COMMON_BANDS or g.given.get(word, 9) <= COMMON_BANDS
+
+    def _name_word(self, word: str) -> bool:
+        """A word that may be part of a name: not a function word, a title, a listed name
+        of another kind, nor behind a proclitic unless listed as a name as written."""
+        return (
+            len(word) > 1
+            and word.isalpha()
+            and word not in self.function_words
+            and word not in self.title_firsts
+            and word not in SON_OF
+            and word != ALI
+            and (not word.startswith(("و", "ف", "بال", "لل", "كال")) or self._listed_surname(word))
+            and self.may_be_person(word)
+        )
 
     # --- a surname again ------------------------------------------------------------------
 

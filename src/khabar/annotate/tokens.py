@@ -49,6 +49,10 @@ class WordInfo:
     # what another finder keeps of the word (see EntityFinder); ``Any``, as mypyc cannot
     # compile a dataclass field annotated ``object``
     also: Any = None
+    #: a given name of the derived lists (or the lexicon's) after ``given_cut`` proclitic
+    #: letters, and its frequency band (1 most common .. 4; 0: none)
+    given: int = 0
+    given_cut: int = 0
 
 
 class Candidate:
