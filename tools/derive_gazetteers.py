@@ -129,20 +129,10 @@ def render(make: object, sources: str) -> str:
 
 
 def main(check: bool) -> int:
-    stale = []
-    for path, (make, sources) in OUTPUTS.items():
-        text = render(make, sources)
-        if check:
-            if not path.exists() or path.read_text(encoding="utf-8") != text:
-                stale.append(path)
-        else:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8")
-            print(f"wrote {path}")
-    for path in stale:
-        print(f"stale: {path} (run `nox -s gazetteers`)")
+    texts = {path: render(make, sources) for path, (make, sources) in OUTPUTS.items()}
+    stale = derive_names.write_outputs(texts, check)
     names = derive_names.main(check)  # given names, surnames and PETRARCH actors
-    return max(names, 1 if stale else 0)
+    return max(names, stale)
 
 
 if __name__ == "__main__":

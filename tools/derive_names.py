@@ -662,9 +662,14 @@ def main(check: bool = False, out: Path = OUT, echo: Callable[[str], None] = pri
         return 2
     for line in report:
         echo(line)
+    return write_outputs({out / name: text for name, text in files.items()}, check, echo)
+
+
+def write_outputs(texts: dict[Path, str], check: bool, echo: Callable[[str], None] = print) -> int:
+    """Write each derived file, or with ``check`` only compare it with what is committed;
+    1 when a committed file is stale (shared with tools/derive_gazetteers.py)."""
     stale = []
-    for name, text in files.items():
-        path = out / name
+    for path, text in texts.items():
         if check:
             if not path.exists() or path.read_text(encoding="utf-8") != text:
                 stale.append(path)
