@@ -3,9 +3,14 @@ the current folder upward, or takes --project; ``khabar COMMAND --help`` shows a
 
 from __future__ import annotations
 
-# each module registers its commands on the app, in the order `khabar --help` lists them
-from khabar.cli import annotate, corpus, quality, release, studio  # noqa: F401
+import importlib
+
 from khabar.cli.app import app
+
+# Each module registers its commands on the app; `khabar --help` lists them in the order of
+# the work: the corpus, drafts, Label Studio, checks, releases.
+for _group in ("corpus", "annotate", "studio", "quality", "release"):
+    importlib.import_module(f"khabar.cli.{_group}")
 
 
 def main() -> None:
