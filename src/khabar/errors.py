@@ -52,6 +52,16 @@ _DISK_HINTS = {
 }
 
 
+def disk_error(path: object, error: OSError) -> WriteError:
+    """The one-line error for an OSError of the disk (see DISK_ERRNOS) met writing ``path``."""
+    return WriteError(
+        f"cannot write {path}: {error.strerror or error}",
+        hint=_DISK_HINTS.get(
+            error.errno or 0, "check the folder's permissions and run the command again; nothing was changed"
+        ),
+    )
+
+
 @contextmanager
 def writing_to(path: object) -> Iterator[None]:
     """Turn an OSError of the disk (full, read-only, no permission) met while writing
@@ -61,10 +71,4 @@ def writing_to(path: object) -> Iterator[None]:
     except OSError as error:
         if error.errno not in DISK_ERRNOS:
             raise
-        raise WriteError(
-            f"cannot write {path}: {error.strerror or error}",
-            hint=_DISK_HINTS.get(
-                error.errno or 0,
-                "check the folder's permissions and run the command again; nothing was changed",
-            ),
-        ) from error
+        raise disk_error(path, error) from error

@@ -18,7 +18,7 @@ from typer.core import TyperGroup
 
 from khabar import __version__
 from khabar.corpus import project
-from khabar.errors import DISK_ERRNOS, KhabarError, WriteError
+from khabar.errors import DISK_ERRNOS, KhabarError, disk_error
 from khabar.runtime.executor import Engine
 
 app = typer.Typer(
@@ -122,12 +122,7 @@ def command(group: typer.Typer = app, name: str | None = None, hidden: bool = Fa
             except OSError as error:  # a disk that is full or read-only, met outside the store
                 if error.errno not in DISK_ERRNOS:
                     raise
-                where = error.filename or "a file"
-                fail(
-                    WriteError(
-                        f"cannot write {where}: {error.strerror}", hint="free space or fix permissions"
-                    )
-                )
+                fail(disk_error(error.filename or "a file", error))
 
         group.command(name=name, hidden=hidden)(run)
         return fn
