@@ -15,9 +15,10 @@ import pytest
 
 from khabar.annotate.gazetteer import load_triggers
 from khabar.annotate.preannotate import Annotator, run
-from khabar.annotate.triggers import noun_forms, verb_forms
+from khabar.annotate.triggers import TriggerLexicon, noun_forms, verb_forms
 from khabar.corpus.model import Document
 from khabar.corpus.scheme import Scheme
+from khabar.errors import InputError
 from tests.helpers import ROOT
 
 EXTERNAL = ROOT.parent / "shared" / "data" / "external"
@@ -169,12 +170,20 @@ def _triggers() -> dict[str, Any]:
 
 
 def _entries() -> list[tuple[str, str, str]]:
-    return [
+    listed = [
         (etype, key, entry)
         for etype, spec in _triggers().items()
         for key in ("verbs", "nouns", "phrases", "verb_phrases")
         for entry in spec.get(key, [])
     ]
+    many_sensed = [
+        (etype, key + "s", sense[key])
+        for etype, spec in _triggers().items()
+        for sense in spec.get("senses", [])
+        for key in ("verb", "noun")
+        if key in sense
+    ]
+    return listed + many_sensed
 
 
 def test_every_reviewed_entry_has_an_arabic_letter_and_a_known_type(scheme: Scheme) -> None:
@@ -254,6 +263,48 @@ def test_doubtful_words_are_left_out() -> None:
     assert _events("وصل الوفد فجر اليوم") == []
     assert _events("قال الوزير وأكد وأوضح") == []
     assert [t for t, _, _ in _events("خرج المتظاهرون احتجاجا على القرار")] == []
+
+
+@pytest.mark.parametrize(
+    ("event", "word", "other_sense", "other_word"),
+    [
+        ("ضربت القوات مواقع المسلحين", "ضربت", "ضرب المدرب مثلا في الصبر", "ضرب"),  # set an example
+        ("ضرب المسلحون القرية", "ضرب", "ضرب زلزال قوي المدينة", "ضرب"),  # a disaster strikes
+        ("ضربت الحكومة المتظاهرين", "ضربت", "ضربت الحكومة بالقرار عرض الحائط", "ضربت"),  # ignored
+        ("فجر انتحاري نفسه في السوق", "فجر", "فجر الوزير الأزمة بتصريحاته", "فجر"),  # sparked
+        ("فجروا عبوة ناسفة", "فجروا", "اعتقل الجيش فجر أمس تسعة مواطنين", "فجر"),  # dawn
+        ("فجر مسلحون سيارة", "فجر", "استيقظ الناس عند الفجر", "الفجر"),
+        ("احتلت القوات المدينة", "احتلت", "احتل المنتخب المركز الثاني", "احتل"),  # came second
+        ("توصل الطرفان إلى اتفاق", "اتفاق", "وقعت الهجمات بموجب الاتفاق", "الاتفاق"),  # a treaty made
+        ("رحبت باتفاقية جديدة", "اتفاقية", "قبلت الحركة بالاتفاقيات الموقعة", "الاتفاقيات"),
+        ("عذب السجناء في المعتقل", "عذب", "شرب الناس ماء عذب", "عذب"),  # sweet
+    ],
+)
+def test_a_many_sensed_word_is_drafted_only_where_its_context_says_event(
+    event: str, word: str, other_sense: str, other_word: str
+) -> None:
+    assert word in [t for _, t, _ in _events(event)]
+    assert other_word not in [t for _, t, _ in _events(other_sense)]
+
+
+def test_the_context_of_a_sense_stops_at_punctuation() -> None:
+    # «عن» after the comma belongs to the next clause: ضربت still hit
+    assert ("ASSAULT", "ضربت") in [(t, s) for t, s, _ in _events("ضربت القوات القرية، عن طريق الطائرات")]
+
+
+@pytest.mark.parametrize(
+    "sense",
+    [
+        {"verb": "ضرب", "noun": "ضربة"},  # two words
+        {"unless_next": ["مثلا"]},  # none
+        {"verb": "ضرب", "unless_nxt": ["مثلا"]},  # a misspelt key
+        {"form": "ضربوه"},  # not a form the lexicon lists
+        "ضرب",
+    ],
+)
+def test_a_bad_sense_entry_is_refused_naming_its_type(sense: Any) -> None:
+    with pytest.raises(InputError, match="ASSAULT: senses"):
+        TriggerLexicon({"ASSAULT": {"verbs": ["قتل"], "senses": [sense]}})
 
 
 def test_a_demanded_arrest_is_not_actual() -> None:

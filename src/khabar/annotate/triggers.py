@@ -4,18 +4,21 @@ The lexicon (``khabar/data/lexicon/events.yaml``) lists, per event type, verbs b
 past (and present), verbal nouns and multiword phrases; every form news writes them in is
 generated here once: past and present persons, the future س, the article, a taa marbuta
 before an enclitic. Proclitics stay outside a trigger and enclitic pronouns inside (رفضته).
+A many-sensed word (its ``senses``) is a trigger only where the words beside it do not point
+to its other sense (ضرب مثلا، فجر اليوم، بموجب الاتفاق).
 """
 
 from __future__ import annotations
 
 import bisect
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from khabar.annotate.gazetteer import EVENTS_FILE, words_of
 from khabar.annotate.tokens import Candidate, Tokens
-from khabar.errors import SchemeError
+from khabar.errors import InputError, SchemeError
 from khabar.text.clitics import proclitic_analyses
 
 Readings = tuple[tuple[int, str], ...]  # (stem offset, lookup form) of a word
@@ -72,6 +75,55 @@ def _past(spec: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class OtherSense:
+    """The words next to a many-sensed form that say it is not the event: ضرب *مثلا* (set an
+    example), *صلاة* الفجر (dawn), *بموجب* الاتفاق (a treaty already made)."""
+
+    next_words: frozenset[str] = frozenset()
+    #: words that point to the other sense anywhere in the next AFTER words (VSO: احتل
+    #: المنتخب المركز الأول), within the clause
+    after_words: frozenset[str] = frozenset()
+    previous_words: frozenset[str] = frozenset()
+
+    def __or__(self, other: OtherSense) -> OtherSense:
+        return OtherSense(
+            self.next_words | other.next_words,
+            self.after_words | other.after_words,
+            self.previous_words | other.previous_words,
+        )
+
+    def says(self, previous: str, following: list[str]) -> bool:
+        return (
+            previous in self.previous_words
+            or bool(following and following[0] in self.next_words)
+            or any(word in self.after_words for word in following)
+        )
+
+
+AFTER = 3  # how many words after a many-sensed form its context reaches
+SENSE_KEYS = {"verb", "noun", "form", "unless_next", "unless_after", "unless_previous", "except_forms"}
+
+
+def _normalised(words: Any) -> frozenset[str]:
+    return frozenset(" ".join(words_of(str(w))) for w in words or ())
+
+
+def _sense_source(etype: str) -> str:
+    return f"khabar/data/lexicon/{EVENTS_FILE}.yaml: {etype}: senses"
+
+
+def _checked_sense(etype: str, sense: Any) -> dict[str, Any]:
+    """A ``senses`` entry, or an error naming its type: one of verb, noun, form and known keys."""
+    words = [sense.get(k) for k in ("verb", "noun", "form")] if isinstance(sense, dict) else []
+    if len([w for w in words if w]) != 1 or set(sense) - SENSE_KEYS:
+        raise InputError(
+            f"{_sense_source(etype)}: expected one of verb, noun, form with unless_next /"
+            f" unless_after / unless_previous, got {sense!r}"
+        )
+    return dict(sense)
+
+
+@dataclass(frozen=True, slots=True)
 class Trigger:
     type: str
     verb: bool
@@ -90,6 +142,8 @@ class TriggerLexicon:
         self.forms: dict[str, Trigger] = {}
         self.phrases: dict[tuple[str, ...], Trigger] = {}
         self.longest: dict[str, int] = {}
+        #: lookup forms of many-sensed words, and the context of their other senses
+        self.other_senses: dict[str, OtherSense] = {}
         for etype, spec in triggers.items():
             score = float(spec.get("score", 0.6))
             verbal = Trigger(etype, True, score, f"lexicon:{etype.lower()}")
@@ -105,6 +159,8 @@ class TriggerLexicon:
             for noun in spec.get("nouns", []):
                 for form in noun_forms(noun):
                     self.forms.setdefault(form, nominal_u if noun in genitive else nominal)
+            for sense in map(functools.partial(_checked_sense, etype), spec.get("senses", [])):
+                self._add_sense(etype, sense, verbal_u if sense.get("verb") in passive else verbal, nominal)
             # keyed by the normalised past, as a phrase's first word is (أطلق النار -> اطلق)
             phrase_verbs = {_past(v): verb_forms(v) for v in spec.get("verb_phrases", [])}
             phrase_verbs |= {_past(v): verb_forms(v) for v in spec.get("verbs", [])}
@@ -115,6 +171,28 @@ class TriggerLexicon:
                     self._add_phrase((head, *parts[1:]), verbal if head != parts[0] else nominal)
         #: how listed forms begin (two letters): most words can be ruled out by that alone
         self.openings = frozenset(form[:2] for form in (*self.forms, *self.longest))
+
+    def _add_sense(self, etype: str, sense: dict[str, Any], verbal: Trigger, nominal: Trigger) -> None:
+        """A many-sensed ``verb``, ``noun`` or lexicon ``form``, with the next and previous
+        words that point to its other sense; ``except_forms``: forms left out altogether."""
+        # unless_next: the next word; unless_after: one of the next AFTER words
+        other = OtherSense(
+            _normalised(sense.get("unless_next")),
+            _normalised(sense.get("unless_after")),
+            _normalised(sense.get("unless_previous")),
+        )
+        verb, noun, form = (sense.get(k) for k in ("verb", "noun", "form"))
+        if verb:
+            forms = verb_forms(verb) - _normalised(sense.get("except_forms"))
+        elif noun:
+            forms = noun_forms(noun)
+        else:
+            forms = {" ".join(words_of(form))}
+        for written in forms:
+            if form and written not in self.forms:
+                raise InputError(f"{_sense_source(etype)}: {form} is no form of the lexicon's triggers")
+            self.forms.setdefault(written, verbal if verb else nominal)
+            self.other_senses[written] = self.other_senses.get(written, OtherSense()) | other
 
     def _add_phrase(self, words: tuple[str, ...], trigger: Trigger) -> None:
         self.phrases.setdefault(words, trigger)
@@ -184,6 +262,15 @@ class TriggerLexicon:
             if match is None:
                 continue
             n, cut, trigger = match
+            if n == 1 and form in self.other_senses:
+                previous = t.texts[i - 1] if i and t.joined[i - 1] else ""
+                following = t.texts[i + 1 : i + 1 + AFTER]
+                for k in range(len(following)):  # the clause: up to a punctuation mark
+                    if not t.joined[i + k]:
+                        following = following[:k]
+                        break
+                if self.other_senses[form].says(previous, following):
+                    continue
             start, end = t.spans[i][0] + cut, t.spans[i + n - 1][1]
             # entities are sorted and apart: only the last one starting before ``end`` may overlap
             before = bisect.bisect_left(entity_starts, end) - 1
