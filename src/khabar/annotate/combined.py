@@ -1,4 +1,5 @@
-"""The CRF beside the rules: where they disagree, the source more precise for the label wins."""
+"""The CRF beside the rules: where they disagree, the source more precise for the label wins;
+for event triggers, the trigger tagger beside the lexicon (``khabar.annotate.trigger_model``)."""
 
 from __future__ import annotations
 
@@ -6,24 +7,13 @@ from typing import Any
 
 from khabar.annotate.crf import Model, predictions
 from khabar.annotate.entities import EntityFinder
-from khabar.annotate.tokens import Candidate
+from khabar.annotate.events import EventFinder
+from khabar.annotate.tokens import Candidate, Tokens
+from khabar.annotate.trigger_model import TRIGGERS_FILE, Found, TriggerTagger, estimate, lexicon_found
 from khabar.corpus.model import Document
 from khabar.text.analysis import Analysis
 
 DEFAULT_PRECISION = {"rules": 0.9, "crf": 0.8}
-# a precision measured on a few spans is pulled toward the default as if this many more
-# spans had been measured at it: one right or wrong span of a rare label decides nothing
-PRIOR_SPANS = 5
-
-
-def _estimate(evaluation: dict[str, Any], source: str, label: str) -> float:
-    """The precision of ``source`` for ``label`` as measured, pulled toward the default."""
-    measured = float(evaluation["precision"][source][label])
-    counts = evaluation.get("spans")
-    if counts is None:  # a model trained before the counts were recorded
-        return measured
-    n = int(counts.get(source, {}).get(label, 0))
-    return (measured * n + DEFAULT_PRECISION[source] * PRIOR_SPANS) / (n + PRIOR_SPANS)
 
 
 class Combined:
@@ -31,17 +21,23 @@ class Combined:
     more precise for that label (measured on held-out documents when the model was
     trained, ``meta.json``) wins, and the span says so (``crf (over list:places)``). A name
     only one of them marks is kept: an annotator deletes a wrong draft faster than they add
-    a missing one."""
+    a missing one. ``alone``: the model's spans and triggers only (to measure it)."""
 
-    def __init__(self, model: Model, finder: EntityFinder) -> None:
+    def __init__(self, model: Model, finder: EntityFinder, *, alone: bool = False) -> None:
         self.model = model
+        self.alone = alone
         self.featurizer, self.tagger = model.tagging(finder)
         evaluation: dict[str, Any] = model.meta.get("evaluation", {})
         self.precision = {
-            (source, label): _estimate(evaluation, source, label)
+            (source, label): estimate(evaluation, source, label, DEFAULT_PRECISION)
             for source, labels in evaluation.get("precision", {}).items()
             for label in labels
         }
+        triggers = model.path / TRIGGERS_FILE
+        #: the trigger tagger, when the model learnt one (from layers with events)
+        self.triggers = (
+            TriggerTagger(triggers, finder, evaluation.get("triggers", {})) if triggers.is_file() else None
+        )
 
     def _precision(self, source: str, label: str) -> float:
         return self.precision.get((source, label), DEFAULT_PRECISION[source])
@@ -57,8 +53,8 @@ class Combined:
             for a, b, label, score in predicted
         ]
         ours = [c for c in ours if c.start < c.end]
-        if not ours:
-            return rules
+        if self.alone or not ours:
+            return ours if self.alone else rules
         # where each source marked something, and with what: a rival is the other source's span there
         marks = {"crf": _marks(ours, len(analysis.norm)), "rules": _marks(rules, len(analysis.norm))}
         pool = [(self._precision("rules", c.label), c, "crf") for c in rules] + [
@@ -82,6 +78,16 @@ class Combined:
                 c = Candidate(c.start, c.end, c.label, c.score, f"{c.rule} (over {rival.rule})")
             chosen.append(c)
         return sorted(chosen, key=lambda c: c.start)
+
+    def merge_triggers(
+        self, doc: Document, analysis: Analysis, t: Tokens, events: EventFinder, entities: list[Candidate]
+    ) -> Found | None:
+        """The triggers of the lexicon and the trigger tagger merged (None: no tagger)."""
+        if self.triggers is None:
+            return None
+        lexicon = lexicon_found(events, t, entities)
+        model = self.triggers.predict(doc, analysis, t, events, entities, lexicon)
+        return self.triggers.merge(lexicon, model, alone=self.alone)
 
 
 def _marks(candidates: list[Candidate], size: int) -> list[Candidate | None]:

@@ -16,7 +16,7 @@ import hashlib
 import json
 import tempfile
 from collections import Counter
-from collections.abc import Callable, Iterable, Set
+from collections.abc import Callable, Iterable, Iterator, Set
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -217,9 +217,7 @@ class Model:
     meta: dict[str, Any]
 
     def tagger(self) -> pycrfsuite.Tagger:
-        tagger = pycrfsuite.Tagger()
-        tagger.open(str(self.path / "model.crfsuite"))
-        return tagger
+        return open_tagger(self.path / "model.crfsuite")
 
     def tagging(self, finder: EntityFinder) -> tuple[Featurizer, pycrfsuite.Tagger]:
         """A tagger of this model, and a featurizer that makes only the features the model
@@ -246,43 +244,36 @@ def train(
     params: dict[str, Any] | None = None,
 ) -> Model:
     """Train on (document, human layer) pairs and save the model into ``folder``."""
-    trainer = pycrfsuite.Trainer(verbose=False)
-    trainer.set_params({**PARAMS, **(params or {})})
-    documents = sentence_count = token_count = 0
+    sizes: Counter[str] = Counter()  # documents, sentences, tokens
     labels: Counter[str] = Counter()
     digest = hashlib.sha256()
-    for doc, layer in pairs:
-        documents += 1
-        digest.update(doc.sha256.encode())
-        # gold IOB2 tags: a span inside a token, after its clitics, tags the whole token
-        gold = [(s.start, s.end, s.label) for s in layer.entities]
-        for sentence in featurizer.sentences(doc):
-            tags = tags_of_spans(sentence.spans, gold)
-            trainer.append(sentence.features, tags)
-            sentence_count += 1
-            token_count += len(tags)
-        labels.update(s.label for s in layer.entities)
-    if not documents:
+
+    def sequences() -> Iterator[tuple[list[list[str]], list[str]]]:
+        for doc, layer in pairs:
+            sizes["documents"] += 1
+            digest.update(doc.sha256.encode())
+            # gold IOB2 tags: a span inside a token, after its clitics, tags the whole token
+            gold = [(s.start, s.end, s.label) for s in layer.entities]
+            for sentence in featurizer.sentences(doc):
+                tags = tags_of_spans(sentence.spans, gold)
+                yield sentence.features, tags
+                sizes["sentences"] += 1
+                sizes["tokens"] += len(tags)
+            labels.update(s.label for s in layer.entities)
+
+    if not fit(sequences(), folder / "model.crfsuite", params):
         raise KhabarError(
             "no document has a gold or reviewed layer to learn from",
             hint="review documents in Label Studio (`khabar pull`) or ingest gold annotations",
         )
-    folder.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(dir=folder, suffix=".tmp", delete=False) as tmp:
-        staging = Path(tmp.name)
-    try:
-        trainer.train(str(staging))
-        staging.replace(folder / "model.crfsuite")
-    finally:
-        staging.unlink(missing_ok=True)
     meta = {
         "id": folder.name,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "khabar": __version__,
         "data": {
-            "documents": documents,
-            "sentences": sentence_count,
-            "tokens": token_count,
+            "documents": sizes["documents"],
+            "sentences": sizes["sentences"],
+            "tokens": sizes["tokens"],
             "entities": dict(sorted(labels.items())),
             "sha256": digest.hexdigest(),
         },
@@ -290,6 +281,36 @@ def train(
     }
     atomic_write(folder / "meta.json", json.dumps(meta, ensure_ascii=False, indent=1) + "\n")
     return Model(folder, meta)
+
+
+def fit(
+    sequences: Iterable[tuple[list[list[str]], list[str]]], path: Path, params: dict[str, Any] | None = None
+) -> bool:
+    """Train a CRF on (features, tags) sequences and save it as ``path`` (whole or not at all);
+    False, and nothing written, when there is no sequence."""
+    trainer = pycrfsuite.Trainer(verbose=False)
+    trainer.set_params({**PARAMS, **(params or {})})
+    count = 0
+    for features, tags in sequences:
+        trainer.append(features, tags)
+        count += 1
+    if not count:
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".tmp", delete=False) as tmp:
+        staging = Path(tmp.name)
+    try:
+        trainer.train(str(staging))
+        staging.replace(path)
+    finally:
+        staging.unlink(missing_ok=True)
+    return True
+
+
+def open_tagger(path: Path) -> pycrfsuite.Tagger:
+    tagger = pycrfsuite.Tagger()
+    tagger.open(str(path))
+    return tagger
 
 
 def predict(doc: Document, featurizer: Featurizer, tagger: pycrfsuite.Tagger) -> tuple[list[Span], float]:

@@ -134,11 +134,15 @@ class EventFinder:
 
     # --- events ---------------------------------------------------------------------------
 
-    def find(self, t: Tokens, entities: list[Candidate]) -> list[EventCandidate]:
-        """Events of a text whose entities (sorted, not overlapping) are found already."""
+    def find(
+        self, t: Tokens, entities: list[Candidate], found: list[tuple[int, int, int, Trigger]] | None = None
+    ) -> list[EventCandidate]:
+        """Events of a text whose entities (sorted, not overlapping) are found already, at
+        the lexicon's triggers or at ``found`` (a model's merged with them, in text order)."""
         norm = t.norm
         readings, flags = self.words(t)
-        found = self.lexicon.find(t, entities, readings)
+        if found is None:
+            found = self.lexicon.find(t, entities, readings)
         if not found:
             return []
         doc = TextTables(t, entities, flags, self.time_units)

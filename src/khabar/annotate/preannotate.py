@@ -53,6 +53,7 @@ RULE_MODULES = (
     "annotate.argument_words",
     "annotate.crf",
     "annotate.combined",
+    "annotate.trigger_model",
     "annotate.preannotate",
     "corpus.model",
     "runtime.memo",
@@ -120,9 +121,10 @@ class Annotator:
         """Whether ``phrase`` is a listed name (snapping proclitics off a span asks)."""
         return self.entities.known(phrase)
 
-    def with_model(self, model: Model) -> Annotator:
-        """This annotator with a trained model beside its rules."""
-        combined = Combined(model, self.entities)
+    def with_model(self, model: Model, *, alone: bool = False) -> Annotator:
+        """This annotator with a trained model beside its rules (``alone``: instead of them,
+        to measure the model)."""
+        combined = Combined(model, self.entities, alone=alone)
         return dataclasses.replace(self, model=combined, version=f"{self.version}+{model.meta['id']}")
 
 
@@ -147,7 +149,10 @@ def run(doc: Document, annotator: Annotator, *, created: str | None = None) -> L
     if annotator.events is not None:
         # arguments are entity spans: their canonical offsets, by analysis-view start
         where = {c.start: (s.start, s.end) for c, s in zip(candidates, entities, strict=True)}
-        for e in annotator.events.find(tokens, candidates):
+        found = None
+        if annotator.model is not None:
+            found = annotator.model.merge_triggers(doc, analysis, tokens, annotator.events, candidates)
+        for e in annotator.events.find(tokens, candidates, found):
             arguments = tuple([Argument(role, *where[c.start]) for role, c in e.arguments])
             events.append(Event(span(e.start, e.end, e.type, e.score, e.rule), e.realis, arguments))
     provenance = Provenance(

@@ -78,7 +78,8 @@ def train(
     ] = 0,
     project_dir: ProjectDir = None,
 ) -> None:
-    """Train a CRF entity tagger on the gold and reviewed documents; saved under models/.
+    """Train a CRF entity tagger, and an event trigger tagger where the documents have events,
+    on the gold and reviewed documents; saved under models/.
 
     Example:  khabar train && khabar preannotate --model latest
               khabar train --labels PER,GPE,ORG --folds 5     # a corpus imported from ANERcorp
@@ -97,15 +98,27 @@ def train(
         f"{data['tokens']} tokens; saved in {made.path}"
     )
     scores = made.meta.get("evaluation", {})
-    if scores.get("f1"):
+    if scores.get("documents"):
         scored = f" ({', '.join(scores['labels'])})" if scores.get("labels") else ""
         how = f"{scores['folds']}-fold cross-validation" if scores.get("folds") else "test split"
         out.print(
             f"  on {scores['documents']} held-out documents ({how}), entity F1{scored}: "
-            + ", ".join(f"{k} {v:.3f}" for k, v in scores["f1"].items())
+            + (", ".join(f"{k} {v:.3f}" for k, v in scores["f1"].items()) or "no entities to score")
         )
+        for name, figures in scores.get("events", {}).items():
+            out.print(f"  {name:9} " + _event_figures(figures))
     else:
         out.print("  no document could be held out to measure it: no scores yet (try --folds 5)")
+    if "triggers" in made.meta:
+        learnt = made.meta["triggers"]
+        out.print(f"  event triggers learnt from {learnt['documents']} documents with events")
+
+
+def _event_figures(f1: dict[str, float]) -> str:
+    return (
+        f"event triggers F1 {f1['trigger classification']:.3f}, "
+        f"arguments F1 {f1['argument classification']:.3f}"
+    )
 
 
 @command(name="evaluate")
@@ -133,7 +146,7 @@ def evaluate_command(
 ) -> None:
     """Score a layer against gold: precision, recall, F1 per label (exact and partial), errors.
     With --split, train on part of the project's human-annotated documents and score the
-    rest: rules alone, the model alone, both.
+    rest: rules alone, the model alone, both (entities, and event triggers and arguments).
 
     Example:  khabar evaluate --gold sources/seed-0001.json --layer pre
               khabar evaluate --folds 5 --labels PER,GPE,ORG --ignore-proclitics
@@ -166,6 +179,9 @@ def evaluate_command(
                     f"{name:9} P {overall.precision:.3f} R {overall.recall:.3f} F1 {overall.f1:.3f}   "
                     + ", ".join(f"{k} {v.f1:.2f}" for k, v in result.exact.items() if k != "overall")
                 )
+        for name, result in results.items():
+            if result.events:
+                out.print(f"{name:9} " + _event_figures({k: v.f1 for k, v in result.events.items()}))
         if json_out is not None:
             atomic_write(
                 json_out,

@@ -11,12 +11,13 @@ from __future__ import annotations
 import dataclasses
 import json
 import tempfile
+from collections import Counter
 from collections.abc import Collection, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from khabar.annotate import crf, preannotate
+from khabar.annotate import crf, preannotate, trigger_model
 from khabar.annotate.models import models_dir
 from khabar.corpus.atomic import atomic_write
 from khabar.corpus.model import Document, Layer
@@ -27,6 +28,8 @@ from khabar.quality.evaluate import Evaluation, evaluate
 from khabar.runtime import progress
 
 HUMAN = ("gold", "review", "adjudicated")
+#: the event figures a model's meta records for rules, model and both
+EVENT_FIGURES = ("trigger classification", "argument classification")
 
 
 def human_pairs(project: Project) -> Iterator[tuple[Document, Layer]]:
@@ -80,7 +83,7 @@ def held_out(
     the precision measured on the other runs, and a single run is cut in two halves, each
     combined by the precision measured on the other half.
     """
-    rules_only = dataclasses.replace(annotator, events=None, model=None)
+    rules_only = dataclasses.replace(annotator, model=None)
     pieces = [(model, _alone(rules_only, model, part)) for model, part in runs]
     if len(pieces) == 1:
         model, whole = pieces[0]
@@ -95,7 +98,10 @@ def held_out(
             name: [p for j, (_, s) in enumerate(pieces) if j != k for p in s[name]]
             for name in ("rules", "crf")
         }
-        precision = source_precision(evaluations(others, ignore_proclitics=ignore_proclitics, labels=labels))
+        precision = {
+            **source_precision(evaluations(others, ignore_proclitics=ignore_proclitics, labels=labels)),
+            "triggers": trigger_precision(others),
+        }
         combined = rules_only.with_model(
             dataclasses.replace(model, meta={**model.meta, "evaluation": precision})
         )
@@ -110,15 +116,52 @@ def held_out(
 def _alone(
     rules_only: preannotate.Annotator, model: crf.Model, part: list[tuple[Document, Layer]]
 ) -> dict[str, Scored]:
-    """(document, predicted, gold) of the rules alone and of the model alone."""
-    featurizer, tagger = model.tagging(rules_only.entities)
+    """(document, predicted, gold) of the rules alone and of the model alone (its entities,
+    and its triggers with the argument rules over them)."""
+    model_only = rules_only.with_model(model, alone=True)
     scored: dict[str, Scored] = {"rules": [], "crf": []}
     for doc, gold in part:
-        gold = dataclasses.replace(gold, events=())
-        spans, _ = crf.predict(doc, featurizer, tagger)
+        if rules_only.events is None:
+            gold = dataclasses.replace(gold, events=())
         scored["rules"].append((doc, preannotate.run(doc, rules_only), gold))
-        scored["crf"].append((doc, dataclasses.replace(gold, entities=tuple(spans)), gold))
+        scored["crf"].append((doc, preannotate.run(doc, model_only), gold))
     return scored
+
+
+def trigger_precision(scored: dict[str, Scored]) -> dict[str, Any]:
+    """What decides between lexicon (``rules``) and trigger tagger (``crf``): the precision of
+    each per event type (a trigger is right when the gold has one of its type at its very
+    span) and on how many triggers it was measured, and where the two drafted overlapping
+    triggers of different types, how often each was right (``conflicts``). Only documents
+    whose gold has events count."""
+    right: dict[str, Counter[str]] = {"rules": Counter(), "crf": Counter()}
+    drafted: dict[str, Counter[str]] = {"rules": Counter(), "crf": Counter()}
+    disagreed: Counter[str] = Counter()
+    for (_, rules, gold), (_, model, _) in zip(scored["rules"], scored["crf"], strict=True):
+        if not gold.events:
+            continue
+        truth = {(e.trigger.start, e.trigger.end, e.type) for e in gold.events}
+        for name, predicted in (("rules", rules), ("crf", model)):
+            for e in predicted.events if predicted is not None else ():
+                drafted[name][e.type] += 1
+                right[name][e.type] += (e.trigger.start, e.trigger.end, e.type) in truth
+        for e in rules.events if rules is not None else ():
+            for f in model.events if model is not None else ():
+                if f.trigger.start < e.trigger.end and e.trigger.start < f.trigger.end and f.type != e.type:
+                    disagreed["n"] += 1
+                    disagreed["rules"] += (e.trigger.start, e.trigger.end, e.type) in truth
+                    disagreed["crf"] += (f.trigger.start, f.trigger.end, f.type) in truth
+    n = disagreed["n"]
+    return {
+        "precision": {
+            name: {t: round(right[name][t] / k, 4) for t, k in drafted[name].items()} for name in drafted
+        },
+        "spans": {name: dict(drafted[name]) for name in drafted},
+        "conflicts": {
+            "precision": {name: {"type": round(disagreed[name] / n, 4) if n else 0.0} for name in drafted},
+            "spans": {name: {"type": n} for name in drafted},
+        },
+    }
 
 
 def source_precision(scores: dict[str, Evaluation]) -> dict[str, Any]:
@@ -166,7 +209,7 @@ def _score_held_out(
             held = {doc.id for doc, _ in part}
             rest = [p for p in pairs if p[0].id not in held]
             if part and rest:
-                runs.append((crf.train(rest, featurizer, Path(tmp) / f"part{k}"), part))
+                runs.append((_train_taggers(rest, annotator, featurizer, Path(tmp) / f"part{k}"), part))
         if not runs:
             return None
         return held_out(annotator, runs, ignore_proclitics=ignore_proclitics, labels=labels)
@@ -215,11 +258,38 @@ def train(
             },
             # the final model decides by the precision measured on all the held-out documents
             **source_precision(scores),
+            "triggers": trigger_precision(scored),
         }
-    model = crf.train(pairs, crf.Featurizer(annotator.entities), folder)
+        if any(result.events for result in scores.values()):
+            evaluation["events"] = {
+                name: {what: round(result.events[what].f1, 4) for what in EVENT_FIGURES}
+                for name, result in scores.items()
+                if result.events
+            }
+    model = _train_taggers(pairs, annotator, crf.Featurizer(annotator.entities), folder)
     meta = {**model.meta, "evaluation": evaluation}
     atomic_write(folder / "meta.json", json.dumps(meta, ensure_ascii=False, indent=1) + "\n")
     atomic_write(models_dir(project) / "latest", model_id + "\n")
+    return crf.Model(folder, meta)
+
+
+def _train_taggers(
+    pairs: list[tuple[Document, Layer]],
+    annotator: preannotate.Annotator,
+    featurizer: crf.Featurizer,
+    folder: Path,
+) -> crf.Model:
+    """The entity tagger, and the trigger tagger where the layers have events to learn from."""
+    model = crf.train(pairs, featurizer, folder)
+    if annotator.events is None:
+        return model
+    learnt = trigger_model.train(
+        pairs, annotator.entities, annotator.events, folder / trigger_model.TRIGGERS_FILE
+    )
+    if learnt is None:
+        return model
+    meta = {**model.meta, "triggers": learnt}
+    atomic_write(folder / "meta.json", json.dumps(meta, ensure_ascii=False, indent=1) + "\n")
     return crf.Model(folder, meta)
 
 
