@@ -199,6 +199,24 @@ def test_listed_first_names_and_nisba_surnames_are_features(new_project: Callabl
     assert "nisba" in features["الربيعي"] and "nisba" not in features["الاتفاق"]
 
 
+def test_the_derived_name_lists_and_common_words_are_features(new_project: Callable[..., Project]) -> None:
+    """Given names and surnames with their frequency band, for the token and as a neighbour
+    (a given name followed by a surname is a name sequence), behind a proclitic too; and
+    function words, which no name is."""
+    finder = load_annotator(new_project()).entities
+    lists = finder.gazetteer
+    given, common = next((n, b) for n, b in lists.given.items() if n not in lists.surnames and " " not in n)
+    surname, band = next((n, b) for n, b in lists.surnames.items() if n not in lists.given and " " not in n)
+    doc = Document("d", f"وقال و{given} {surname} في الاتفاق")
+    (sentence,) = crf.Featurizer(finder).sentences(doc)
+    features = {doc.text[a:b]: f for (a, b), f in zip(sentence.spans, sentence.features, strict=True)}
+    assert f"given={common}" in features["و" + given] and f"surname={band}+1" in features["و" + given]
+    assert f"surname={band}" in features[surname] and f"given={common}-1" in features[surname]
+    assert "common" in features["في"] and not [
+        f for f in features["الاتفاق"] if f.startswith(("given", "surname"))
+    ]
+
+
 def test_ignore_proclitics_scores_anercorp_style_spans() -> None:
     doc = Document("d", "انضمام لأوكرانيا")
     gold = Layer("d", "gold", "gold", doc.sha256, Provenance("g"), (Span(7, 16, "GPE", "لأوكرانيا"),))
