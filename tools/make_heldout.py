@@ -113,7 +113,9 @@ EVENTS: dict[str, list[Any]] = {
     "heldout-03": [("يلتقي", "CONSULT", "actual", [("Recipient", "تميم بن حمد")])],
     "heldout-04": [("عقوبات", "SANCTION", "actual", [("Actor", "الولايات المتحدة")])],
     "heldout-05": [("التقى", "CONSULT", "actual", [("Actor", "نواف سلام"), ("Time", "الخامس من شباط 2025")])],
-    "heldout-06": [("تظاهر", "PROTEST", "actual", [("Actor", "الفلسطينيين"), ("Place", "رام الله")])],
+    "heldout-06": [
+        ("تظاهر", "PROTEST", "actual", [("Actor", "الفلسطينيين"), ("Place", "رام الله"), ("Place", "الخليل")])
+    ],
     "heldout-07": [("سيعزز وجوده", "MOBILIZE", "other", [])],
     "heldout-11": [("اتصالا هاتفيا", "CONSULT", "actual", [("Recipient", "يسرائيل كاتس")])],
 }

@@ -251,6 +251,11 @@ def test_trigger_lookups_ruled_out_by_their_opening_letters_are_no_trigger(
         ("طالبوا روسيا بالانسحاب", "طالبوا", [("Recipient", "روسيا")]),
         # where troops go is a place
         ("قررت روسيا إرسال قوات إلى سوريا", "إرسال قوات", [("Actor", "روسيا"), ("Place", "سوريا")]),
+        # places joined by و are all where it happened
+        ("اعتقلت الشرطة ستة أشخاص في نابلس ورام الله", "اعتقلت", [("Place", "نابلس"), ("Place", "رام الله")]),
+        # a place near what is said or decided is where what it is about happens
+        ("رفضت الحكومة نشر قوات في دارفور", "رفضت", []),
+        ("طالبت الحكومة بالإفراج عن المعتقلين في لبنان", "طالبت", []),
     ],
 )
 def test_argument_classes(text: str, trigger: str, arguments: list[tuple[str, str]]) -> None:

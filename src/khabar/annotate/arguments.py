@@ -8,7 +8,7 @@ opening ...), worked out once per word with its trigger readings (``khabar.annot
 from __future__ import annotations
 
 from khabar.annotate.argument_context import TriggerContext
-from khabar.annotate.argument_words import ACTORS, PROTESTERS
+from khabar.annotate.argument_words import ACTORS, PLACES, PROTESTERS, UNLOCATED
 
 # the three argument modules share one declaration, made with the words
 from khabar.annotate.argument_words import LABELS as LABELS
@@ -97,7 +97,7 @@ def arguments(
             recipient = marked
     if inherited != (None, None):
         actor, recipient = inherited  # the threatened action: who threatens whom
-    place = ctx.place(i, j, trigger.type == MOBILIZE)
+    place = None if trigger.type in UNLOCATED else ctx.place(i, j, trigger.type == MOBILIZE)
     if recipient is place:
         recipient = None  # «إرسال قوات إلى العراق»: where they go
     found: list[tuple[str, Candidate]] = []
@@ -111,6 +111,6 @@ def arguments(
         found += [(RECIPIENT, c) for c in joined if all(c is not o for _, o in found)]
     if time is not None and all(time is not other for _, other in found):
         found.append((WHEN, time))
-    if place is not None and all(place is not other for _, other in found):
-        found.append((PLACE, place))
+    if place is not None:  # «في مدينتي نابلس ورام الله»: places joined by و are all where
+        found += [(PLACE, c) for c in ctx.conjoined(place, PLACES) if all(c is not o for _, o in found)]
     return tuple(found)

@@ -36,6 +36,10 @@ SANCTION: Final = "SANCTION"
 ASSAULT: Final = "ASSAULT"
 MOBILIZE: Final = "MOBILIZE"
 COERCE: Final = "COERCE"
+ACCUSE: Final = "ACCUSE"
+REJECT: Final = "REJECT"
+SUPPORT: Final = "SUPPORT"
+CONCEDE: Final = "CONCEDE"
 
 # argument roles
 ACTOR: Final = "Actor"
