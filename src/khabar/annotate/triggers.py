@@ -187,7 +187,7 @@ class TriggerLexicon:
         elif noun:
             forms = noun_forms(noun)
         else:
-            forms = {" ".join(words_of(form))}
+            forms = {" ".join(words_of(str(form)))}
         for written in forms:
             if form and written not in self.forms:
                 raise InputError(f"{_sense_source(etype)}: {form} is no form of the lexicon's triggers")
