@@ -651,7 +651,10 @@ def derive() -> tuple[dict[str, str], list[str]]:
     }
     report = [*tallies["given"].lines("given names"), *tallies["surname"].lines("surnames")]
     report += [*tallies["other"].lines("names of unknown role"), *actor_tally.lines("actors")]
-    return files, report
+    import derive_towns  # beside this script; it reads this one's sources and common words
+
+    towns, town_report = derive_towns.derive()
+    return files | towns, report + town_report
 
 
 def main(check: bool = False, out: Path = OUT, echo: Callable[[str], None] = print) -> int:

