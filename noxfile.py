@@ -3,6 +3,7 @@ and integration; `nox -s build` releases the corpus."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -89,9 +90,26 @@ def compiled(session: nox.Session) -> None:
 @nox.session
 def integration(session: nox.Session) -> None:
     """Run the slow tests and those that talk to a real Label Studio server, started here and
-    stopped after."""
+    stopped after; the browser test drives Debian's chromium (installed here when missing, as
+    root) and saves its screenshots in $KHABAR_ARTEFACTS (default build/artefacts/)."""
     session.install("-e.", *nox.project.dependency_groups(PYPROJECT, "test"))
+    install_chromium(session)
     session.run("pytest", "-m", "integration or slow", *session.posargs, env=OFFLINE)
+
+
+def install_chromium(session: nox.Session) -> None:
+    """Debian's chromium and chromium-driver, for selenium; where they cannot be installed (not
+    root, no apt-get) the browser test skips and says why."""
+    if shutil.which("chromium") and shutil.which("chromedriver"):
+        return
+    if not shutil.which("apt-get") or os.geteuid() != 0:
+        session.warn("no chromium/chromedriver and no root apt-get: the browser test will be skipped")
+        return
+    env = {"DEBIAN_FRONTEND": "noninteractive"}
+    packages = ["chromium", "chromium-driver", "fonts-noto-core"]  # the fonts: Arabic in the screenshots
+    # apt-get fails with 100 (no network, no such package): the browser test then skips, saying why
+    session.run("apt-get", "update", "-q", external=True, env=env, success_codes=[0, 100])
+    session.run("apt-get", "install", "-y", "-q", *packages, external=True, env=env, success_codes=[0, 100])
 
 
 @nox.session(default=False)

@@ -76,8 +76,27 @@ def test_tasks_carry_the_text_our_keys_and_the_draft_with_scores(seed: tuple[Doc
         entities=tuple(dataclasses.replace(s, score=0.5) for s in gold.entities),
         provenance=Provenance("khabar-rules", "9"),
     )
-    record = task(doc, scored)
-    assert record["data"] == {"text": doc.text, "doc_id": doc.id, "sha256": doc.sha256}
+    record = task(
+        dataclasses.replace(doc, title="عنوان", source="aljazeera", published="2024-05-01"),
+        scored,
+        position=7,
+    )
+    assert record["data"] == {
+        "text": doc.text,
+        "title": "عنوان",
+        "source": "aljazeera",
+        "published": "2024-05-01",
+        "position": 7,
+        "doc_id": doc.id,
+    }
+    assert record["meta"] == {
+        "doc_id": doc.id,
+        "sha256": doc.sha256,
+        "part": 1,
+        "parts": 1,
+        "start": 0,
+        "end": len(doc.text),
+    }
     (draft,) = record["predictions"]
     assert draft["model_version"].startswith("khabar-rules-9-") and draft["score"] == 0.5
     assert len([r for r in draft["result"] if r["type"] == "relation"]) == sum(
@@ -296,5 +315,21 @@ def test_new_projects_get_a_current_labeling_config(tmp_path: Path) -> None:
 
     from khabar.cli import app
 
-    assert CliRunner().invoke(app, ["init", str(tmp_path / "p")]).exit_code == 0
+    result = CliRunner().invoke(app, ["init", str(tmp_path / "p")])
+    assert result.exit_code == 0
     assert config_is_current(project.load(tmp_path / "p"))
+    assert "next: `khabar ingest ARTICLES" in result.output  # an own corpus goes through review
+
+
+def test_a_task_size_below_one_is_refused_before_any_server_is_asked(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from khabar.cli import app
+
+    assert CliRunner().invoke(app, ["init", str(tmp_path / "p")]).exit_code == 0
+    result = CliRunner().invoke(app, ["push", "--task-size", "-2", "-P", str(tmp_path / "p")])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "error: --task-size -2: a task holds at least one sentence "
+        "(e.g. --task-size 10; leave it out to send whole documents)"
+    ]

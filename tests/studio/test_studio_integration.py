@@ -11,7 +11,7 @@ import os
 import socket
 import threading
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,58 +21,19 @@ from label_studio_sdk import LabelStudio
 from typer.testing import CliRunner
 
 from khabar.annotate import crf, models
-from khabar.annotate.drafting import load_annotator, preannotate_corpus
+from khabar.annotate.drafting import load_annotator
 from khabar.cli import app
 from khabar.corpus import project
 from khabar.corpus.model import Document
 from khabar.corpus.project import Project
 from khabar.errors import StudioError
 from khabar.release.cut import release_corpus
-from khabar.studio import server as studio
 from khabar.studio.client import Studio
 from khabar.studio.sync import pull, push, studio_home
 from tests.helpers import Record, entity_region, generated, paragraphs
 
 pytestmark = pytest.mark.integration
 runner = CliRunner()
-
-
-@pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
-    """The local server of a hub project, started through the CLI as a user would."""
-    hub = tmp_path_factory.mktemp("hub") / "hub"
-    assert runner.invoke(app, ["init", str(hub)]).exit_code == 0
-    result = runner.invoke(app, ["studio", "start", "--port", "18080", "-P", str(hub)])
-    assert result.exit_code == 0, result.output + result.stderr
-    assert "Label Studio is running at http://127.0.0.1:" in result.output
-    token_file = studio_home(project.load(hub)) / "token"
-    token = token_file.read_text().strip()
-    assert token not in result.output and oct(token_file.stat().st_mode)[-3:] == "600"
-    status = studio.status(studio_home(project.load(hub)))
-    assert status is not None
-    yield status.url, token
-    assert runner.invoke(app, ["studio", "stop", "-P", str(hub)]).exit_code == 0
-    assert studio.status(studio_home(project.load(hub))) is None
-
-
-@pytest.fixture
-def team_project(
-    server: tuple[str, str], new_project: Callable[..., Project], monkeypatch: pytest.MonkeyPatch
-) -> Callable[[list[Record]], Project]:
-    """A khabar project that talks to the shared server as a team's own server (env vars)."""
-    url, token = server
-    monkeypatch.setenv("LABEL_STUDIO_URL", url)
-    monkeypatch.setenv("LABEL_STUDIO_API_KEY", token)
-
-    def make(records: list[Record]) -> Project:
-        made = new_project(records)
-        config = made.root / "khabar.toml"
-        config.write_text(config.read_text() + f'\n[labelstudio]\nproject = "test {uuid.uuid4().hex[:8]}"\n')
-        made = project.load(made.root)
-        preannotate_corpus(made)
-        return made
-
-    return make
 
 
 def sdk(server: tuple[str, str]) -> Any:
@@ -477,7 +438,7 @@ def test_a_network_error_in_the_middle_of_a_push_is_finished_by_running_again(
     assert result.exit_code == 1
     # the request went out and the connection broke: khabar cannot know whether the server
     # created the batch, and says so (here it did not; the next push creates what is missing)
-    assert "unknown whether pushed: a batch of 10 documents" in result.stderr
+    assert "unknown whether pushed: a batch of 10 tasks" in result.stderr
     assert "run `khabar push` again" in result.stderr
     pushed = json.loads((studio_home(made) / "tasks.json").read_text())
     assert 0 < len(pushed) < len(records)
@@ -540,3 +501,115 @@ def test_push_uncertain_first_sends_the_documents_the_model_doubts_most_first(
     expected = sorted(doubt, key=lambda k: -doubt[k])[:3]
     assert set(expected[:2]) == {"strange-1", "strange-2"}
     assert [t.data["doc_id"] for t in sorted(tasks_of(made, server), key=lambda t: t.id)] == expected
+
+
+def test_push_and_pull_leave_no_traceback_in_the_server_log(
+    hub: Path, team_project: Callable[[list[Record]], Project], seed_record: Record
+) -> None:
+    log = studio_home(project.load(hub)) / "server.log"
+    made = team_project(text_only(paragraphs(seed_record)[:3]))
+    before = log.stat().st_size
+    for command in (["push"], ["push"], ["pull"]):  # a second push lists the tasks the first made
+        result = runner.invoke(app, [*command, "-P", str(made.root)])
+        assert result.exit_code == 0, result.output + result.stderr
+    with log.open("rb") as handle:
+        handle.seek(before)
+        added = handle.read().decode("utf-8", "replace")
+    assert "GET /api/tasks/" in added  # the log is the one the server writes to
+    assert "Traceback" not in added and "Invalid page" not in added, added[-3000:]
+
+
+def test_tasks_show_the_article_in_corpus_order_and_keep_khabars_keys_out_of_the_columns(
+    server: tuple[str, str], team_project: Callable[[list[Record]], Project], seed_record: Record
+) -> None:
+    dates = ["2024-05-03", "2024-05-01", "2024-05-02"]
+    records = [
+        {**r, "title": f"خبر {n}", "source": "aljazeera", "published": date}
+        for n, (r, date) in enumerate(zip(text_only(paragraphs(seed_record)[:3]), dates, strict=True))
+    ]
+    made = team_project(records)
+    push(made)
+    tasks = sorted(tasks_of(made, server), key=lambda t: t.id)
+    # made oldest first: "Label All Tasks" opens the first article of the corpus first
+    assert [t.data["published"] for t in tasks] == sorted(dates)
+    assert [t.data["position"] for t in tasks] == [1, 2, 3]
+    (first,) = [t for t in tasks if t.data["published"] == "2024-05-01"]
+    assert first.data["title"] == "خبر 1" and first.data["source"] == "aljazeera"
+    assert set(first.data) == {"text", "title", "source", "published", "position", "doc_id"}
+    assert first.meta["sha256"] == made.store().document(first.data["doc_id"]).sha256  # type: ignore[union-attr]
+
+
+def test_a_long_article_goes_as_tasks_of_n_sentences_and_comes_back_whole(
+    server: tuple[str, str], team_project: Callable[[list[Record]], Project], seed_record: Record
+) -> None:
+    made = team_project(text_only([seed_record]))
+    doc = made.store().document("seed-0001")
+    assert doc is not None
+    result = runner.invoke(app, ["push", "--task-size", "3", "-P", str(made.root)])
+    assert result.exit_code == 0, result.output + result.stderr
+    tasks = sorted(tasks_of(made, server), key=lambda t: t.meta["part"])
+    count = len(tasks)
+    assert count > 2 and [t.data["part"] for t in tasks] == [f"{n}/{count}" for n in range(1, count + 1)]
+    assert "".join(t.data["text"] for t in tasks) == doc.text  # nothing cut, nothing lost
+    assert runner.invoke(app, ["push", "--task-size", "3", "-P", str(made.root)]).exit_code == 0
+    assert len(tasks_of(made, server)) == count  # no duplicate part
+
+    # an annotator accepts the drafts of the first part only: nothing is written yet
+    client = sdk(server)
+
+    def accept(t: Any) -> None:
+        client.annotations.create(id=t.id, result=[dict(r) for r in t.predictions[0].result])
+
+    accept(tasks[0])
+    first = pull(made)
+    assert first.written == 0 and len(first.incomplete) == 1 and f"of {count}" in first.incomplete[0]
+    for t in tasks[1:]:
+        accept(t)
+    report = pull(made)
+    assert report.written == 1 and not report.refused, report.refused
+    (review,) = [x for x in made.store().layers("seed-0001") if x.kind == "review"]
+    pre = next(x for x in made.store().layers("seed-0001") if x.kind == "pre")
+    assert review.text_sha256 == doc.sha256
+    assert [(s.start, s.end, s.label) for s in review.entities] == [
+        (s.start, s.end, s.label) for s in pre.entities
+    ]
+    assert [(e.trigger.start, e.type, e.arguments) for e in review.events] == [
+        (e.trigger.start, e.type, e.arguments) for e in sorted(pre.events, key=lambda e: e.trigger.start)
+    ]
+    assert all(doc.text[s.start : s.end] == s.text for s in review.entities)
+
+    # the document of a part changed since it was pushed: that part is refused, nothing written
+    client.tasks.update(id=tasks[1].id, meta={**tasks[1].meta, "sha256": "0" * 64})
+    changed = pull(made)
+    assert [r.task for r in changed.refused] == [tasks[1].id]
+    assert "the document changed since this task (part 2/" in changed.refused[0].reason
+    assert changed.written == 0
+
+
+def test_a_task_size_below_one_is_one_clear_line(tmp_path: Path) -> None:
+    assert runner.invoke(app, ["init", str(tmp_path / "p")]).exit_code == 0
+    result = runner.invoke(app, ["push", "--task-size", "0", "-P", str(tmp_path / "p")])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "error: --task-size 0: a task holds at least one sentence "
+        "(e.g. --task-size 10; leave it out to send whole documents)"
+    ]
+
+
+def test_start_and_push_say_how_to_log_in_where_the_tasks_are_and_what_comes_next(
+    hub: Path, server: tuple[str, str], team_project: Callable[[list[Record]], Project], seed_record: Record
+) -> None:
+    again = runner.invoke(app, ["studio", "start", "-P", str(hub)])  # already running: no install talk
+    assert again.exit_code == 0, again.output + again.stderr
+    assert "install" not in again.output
+    home = studio_home(project.load(hub))
+    assert f"log in:   {server[0]}/user/login/ as admin@khabar.local" in again.output
+    assert f"password: in {home / 'password'}" in again.output
+    assert (home / "password").read_text().strip() not in again.output
+    assert "next: `khabar push`" in again.output
+    made = team_project(text_only(paragraphs(seed_record)[:1]))
+    pushed = runner.invoke(app, ["push", "-P", str(made.root)])
+    assert pushed.exit_code == 0, pushed.output + pushed.stderr
+    link = f"{server[0]}/projects/{remote_project(made, server)}/data"
+    assert f"tasks: {link}" in pushed.output.splitlines()
+    assert "next: annotate there (Label All Tasks), then `khabar pull`" in pushed.output

@@ -30,10 +30,12 @@ from khabar.formats.readers import ConllOptions
 
 if TYPE_CHECKING:
     from khabar.studio import sync as review
+    from khabar.studio import users as team
 else:
     # what a command needs beyond the CLI (datasets, pyarrow, the Label Studio SDK: 1.5 s)
     # is loaded when it is first used, so that `--help` answers at once
     review = lazy("khabar.studio.sync")
+    team = lazy("khabar.studio.users")
 
 
 @command()
@@ -48,7 +50,12 @@ def init(
     made = project.init(directory, name)
     review.write_config(made)
     out.print(f"created project {made.name!r} in {made.root}")
-    out.print(f"next: put articles in {made.root / 'sources'} and run `khabar build` there")
+    out.print(
+        f"next: `khabar ingest ARTICLES -P {made.root}` to bring in your own articles (then "
+        "`khabar preannotate`, `khabar studio start`, `khabar push`); or put them in "
+        f"{made.root / 'sources'} and run `khabar build` there for a release without review",
+        markup=False,
+    )
 
 
 @command()
@@ -174,9 +181,13 @@ def doctor(
 
 @command(name="status")
 def status_command(project_dir: ProjectDir = None) -> None:
-    """Count documents by status: pre, in review, reviewed, adjudicated.
+    """Count documents by status: pre, in review, reviewed, adjudicated; and how many
+    documents each annotator has reviewed.
 
     Example:  khabar status
     """
-    counts = review.statuses(here(project_dir))
+    made = here(project_dir)
+    counts = review.statuses(made)
     out.print(", ".join(f"{name}: {counts.get(name, 0)}" for name in STATUSES))
+    for annotator, reviewed in sorted(team.reviewed_by(made).items()):
+        out.print(f"  reviewed by {annotator}: {reviewed}", markup=False)

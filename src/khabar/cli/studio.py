@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -26,10 +27,12 @@ from khabar.studio import server as studio
 
 if TYPE_CHECKING:
     from khabar.studio import sync as review
+    from khabar.studio import users as team
 else:
     # what a command needs beyond the CLI (datasets, pyarrow, the Label Studio SDK: 1.5 s)
     # is loaded when it is first used, so that `--help` answers at once
     review = lazy("khabar.studio.sync")
+    team = lazy("khabar.studio.users")
 
 
 @studio_app.callback()
@@ -45,27 +48,49 @@ def studio_default(ctx: typer.Context) -> None:
             fail(error)
 
 
-def _start(project_dir: Path | None, port: int) -> None:
+def _start(project_dir: Path | None, port: int, host: str = studio.LOOPBACK) -> None:
     here_project = here(project_dir)
-    out.print("starting Label Studio (the first start installs it and takes a few minutes) ...")
-    server = review.start_local(here_project, port)
-    out.print(f"Label Studio is running at {server.url}")
-    out.print(f"  user:     {server.username}")
-    out.print(f"  password: in {server.password_file}")
-    out.print(f"  API token (khabar uses it): in {server.token_file}")
-    out.print(f"  log: {server.log_file}; stop it with `khabar studio stop`")
+    if studio.status(review.studio_home(here_project)) is None:
+        installed = (studio.venv_dir() / "khabar-installed").exists() or (
+            studio.venv_dir() / "bin" / "label-studio"
+        ).exists()
+        out.print(
+            "starting Label Studio ..."
+            if installed
+            else "starting Label Studio (this first start installs it and takes a few minutes) ..."
+        )
+    server = review.start_local(here_project, port=port, host=host)
+    warning = studio.exposure(server)
+    if warning:
+        err.print(warning, markup=False)
+    out.print(f"Label Studio is running at {server.url}", markup=False)
+    if server.exposed:
+        out.print(f"  annotators open {studio.team_url(server)}/user/login/", markup=False)
+    out.print(f"  log in:   {server.url}/user/login/ as {server.username}", markup=False)
+    out.print(f"  password: in {server.password_file} (`cat` it; khabar never prints it)", markup=False)
+    out.print(f"  API token (khabar uses it): in {server.token_file}", markup=False)
+    out.print(f"  log: {server.log_file}; stop it with `khabar studio stop`", markup=False)
+    out.print("next: `khabar push` sends the documents and their drafts as tasks", markup=False)
 
 
 @command(studio_app, name="start")
 def studio_start(
     port: Annotated[int, typer.Option(help="First port to try (the next free one is used).")] = 8080,
+    host: Annotated[
+        str,
+        typer.Option(
+            help="Address to listen on: 127.0.0.1 (this machine only), or this machine's address on "
+            "the team's network (0.0.0.0: all of them) to serve other machines."
+        ),
+    ] = studio.LOOPBACK,
     project_dir: ProjectDir = None,
 ) -> None:
-    """Start the project's local Label Studio (loopback only, data in .khabar/studio) and wait for it.
+    """Start the project's local Label Studio (data in .khabar/studio) and wait for it. It serves
+    this machine only, unless --host names an address other machines reach (see docs/team.md).
 
-    Example:  khabar studio start --port 8080
+    Example:  khabar studio start --host 0.0.0.0 --port 8080
     """
-    _start(project_dir, port)
+    _start(project_dir, port, host)
 
 
 @command(studio_app, name="stop")
@@ -86,6 +111,44 @@ def studio_status(project_dir: ProjectDir = None) -> None:
     """
     server = studio.status(review.studio_home(here(project_dir)))
     out.print(f"running at {server.url} (pid {server.pid})" if server else "not running")
+
+
+users_app = typer.Typer(
+    help="Annotator accounts on the project's Label Studio.\n\n"
+    "Example:  khabar studio users add amal@example.org",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+studio_app.add_typer(users_app, name="users")
+
+
+@command(users_app, name="add")
+def users_add(
+    email: Annotated[str, typer.Argument(help="The annotator's e-mail address: their login.")],
+    password_file: Annotated[
+        Path | None,
+        typer.Option(
+            help="Read the password from this file's first line (or set KHABAR_ANNOTATOR_PASSWORD)."
+        ),
+    ] = None,
+    project_dir: ProjectDir = None,
+) -> None:
+    """Make an annotator account on the project's server (the local one, or LABEL_STUDIO_URL).
+    The password is asked twice without echo; it is never printed nor stored.
+
+    Example:  khabar studio users add amal@example.org
+    """
+    here_project = here(project_dir)
+    if password_file is not None:
+        password = team.password_from_file(password_file)
+    elif os.environ.get(team.PASSWORD_ENV):
+        password = os.environ[team.PASSWORD_ENV]
+    else:
+        password = typer.prompt(f"password for {email}", hide_input=True, confirmation_prompt=True)
+    account = team.add(here_project, email, password)
+    out.print(f"made the account {account.email} on {account.url}", markup=False)
+    out.print(f"  they log in at {account.url}/user/login/ with the password you gave them", markup=False)
+    out.print("next: `khabar push --overlap 2` to have two annotators see each task", markup=False)
 
 
 @command(studio_app, name="config")
@@ -122,6 +185,17 @@ def push(
             "--uncertain-first", help="Order by a model's doubt, most uncertain first: latest or an id."
         ),
     ] = None,
+    overlap: Annotated[
+        int | None,
+        typer.Option(help="Have this many annotators annotate each task (kept for later pushes)."),
+    ] = None,
+    task_size: Annotated[
+        int | None,
+        typer.Option(
+            "--task-size",
+            help="Send long articles as tasks of this many sentences (offsets are mapped back on pull).",
+        ),
+    ] = None,
     project_dir: ProjectDir = None,
 ) -> None:
     """Send documents to Label Studio as tasks, with their drafts as predictions. Safe to repeat:
@@ -129,12 +203,16 @@ def push(
 
     Example:  khabar push --status pre --limit 200 --uncertain-first latest
     """
+    if overlap is not None:
+        team.set_overlap(here(project_dir), overlap)
+        out.print(f"overlap: each task is annotated by {overlap} annotator(s)")
     report = review.push(
         here(project_dir),
         ids=set(ids) if ids else None,
         status=status,
         limit=limit,
         uncertain_first=uncertain_first,
+        task_size=task_size,
     )
     for problem in report.failed:
         err.print(f"not pushed: {problem}", markup=False)
@@ -144,6 +222,9 @@ def push(
         f"push: {report.new} new tasks, {report.updated} drafts updated, {report.unchanged} unchanged, "
         f"{report.skipped_annotated} kept as annotated"
     )
+    out.print(f"tasks: {report.link}", markup=False)
+    if not (report.failed or report.unknown):
+        out.print("next: annotate there (Label All Tasks), then `khabar pull`", markup=False)
     if report.failed or report.unknown:
         err.print(
             "hint: run `khabar push` again to finish: it lists the project's tasks first and creates "
@@ -171,6 +252,8 @@ def pull(
         out.print(f"question: {question}", markup=False)
     for refusal in report.refused:
         err.print(f"refused: {refusal}", markup=False)
+    for waiting in report.incomplete:
+        out.print(f"incomplete: {waiting}", markup=False)
     out.print(
         f"pull: {report.annotations} annotations, {report.written} review layers written, "
         f"{report.unchanged} unchanged, {len(report.refused)} refused, "

@@ -12,12 +12,18 @@ from __future__ import annotations
 import hashlib
 import html
 import json
+import re
 from collections.abc import Iterable
 from typing import Any
 from xml.sax.saxutils import quoteattr
 
+from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
+from markdown_it.token import Token
+
 from khabar.corpus.model import Argument, Document, Event, Layer, Provenance, Span
 from khabar.corpus.scheme import Scheme
+from khabar.formats.labelstudio_parts import Part, part_document, part_layer, whole
 
 ENTITY, TRIGGER, REALIS, TEXT = "entity", "trigger", "realis", "text"
 
@@ -42,12 +48,18 @@ def label_config(scheme: Scheme) -> str:
     return "\n".join(
         [
             "<View>",
+            "  <Style>",
+            *trigger_styles(scheme),
+            "  </Style>",
+            '  <Header value="Entities (highlighted)" size="6"/>',
             *labels(ENTITY, scheme.entities),
+            '  <Header value="Event triggers (bold, underlined)" size="6"/>',
             *labels(TRIGGER, scheme.events),
             "  <Relations>",
             *(f"    <Relation value={quoteattr(role)}/>" for role in scheme.role_names),
             "  </Relations>",
-            '  <View style="direction: rtl; text-align: right; font-size: 20px; line-height: 2.2">',
+            # tall lines leave room above the words for label badges and relation arrows
+            '  <View style="direction: rtl; text-align: right; font-size: 20px; line-height: 3">',
             f'    <Text name={quoteattr(TEXT)} value="$text" granularity="symbol"/>',
             "  </View>",
             f'  <View visibleWhen="region-selected" whenTagName={quoteattr(TRIGGER)}>',
@@ -64,6 +76,18 @@ def label_config(scheme: Scheme) -> str:
             "",
         ]
     )
+
+
+def trigger_styles(scheme: Scheme) -> list[str]:
+    """CSS that sets triggers apart from entities: entities keep Label Studio's tinted
+    background, a trigger is also bold and underlined in its colour. Label Studio marks the
+    last piece of a region with ``data-label`` ("ASSAULT", or "3:ASSAULT" with its index);
+    the selectors match both."""
+    return [
+        f'    .htx-highlight[data-label="{x.name}"], .htx-highlight[data-label$=":{x.name}"] '
+        f"{{ font-weight: bold; border-bottom: 3px solid {x.color} !important; }}"
+        for x in scheme.events
+    ]
 
 
 def instructions(scheme: Scheme, guidelines: str = "") -> str:
@@ -83,13 +107,42 @@ def instructions(scheme: Scheme, guidelines: str = "") -> str:
         for r in scheme.roles
     )
     realis = "".join(f"<li><b>{html.escape(n)}</b>: {html.escape(t)}</li>" for n, t in scheme.realis)
-    guide = f'<pre style="white-space: pre-wrap">{html.escape(guidelines)}</pre>' if guidelines else ""
     return (
         f"<h3>Entities</h3><table>{rows(scheme.entities)}</table>"
         f"<h3>Events (PLOVER)</h3><table>{rows(scheme.events)}</table>"
-        f"<h3>Arguments</h3><p>Draw a relation from the trigger to the entity.</p><ul>{roles}</ul>"
-        f"<h3>Realis</h3><ul>{realis}</ul>{guide}"
+        f"<h3>Arguments</h3><p>Draw a relation from the trigger to the entity. When arrows hide "
+        f"the words, hide them with the eye button of the Relations panel.</p><ul>{roles}</ul>"
+        f"<h3>Realis</h3><ul>{realis}</ul>{guidelines_html(guidelines)}"
     )
+
+
+ARABIC = "\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff"
+#: a run of Arabic words with the spaces, quotes and punctuation between them
+ARABIC_RUN = re.compile(f"«?[{ARABIC}](?:[{ARABIC}\\s«»\"'…\\-]*[{ARABIC}])?»?")
+LATIN = re.compile("[A-Za-z]")
+
+
+def guidelines_html(markdown: str) -> str:
+    """The guidelines (Markdown) as HTML that wraps in Label Studio's panels: no ``<pre>``
+    (code blocks read as paragraphs), every block ``dir="rtl"`` when its text is mostly
+    Arabic and ``dir="auto"`` otherwise, and each Arabic run inside Latin text isolated in a
+    ``<bdi>``, so mixed lines keep their order."""
+    if not markdown.strip():
+        return ""
+    md = MarkdownIt("commonmark", {"html": False}).enable("table").disable(["code", "fence"])
+    tokens = md.parse(markdown)
+    for i, token in enumerate(tokens):
+        if token.nesting == 1 and token.block:
+            following = tokens[i + 1] if i + 1 < len(tokens) else None
+            content = following.content if following is not None and following.type == "inline" else ""
+            arabic = len(re.findall(f"[{ARABIC}]", content))
+            token.attrSet("dir", "rtl" if arabic > len(LATIN.findall(content)) else "auto")
+
+    def isolated(renderer: Any, tokens: list[Token], idx: int, options: Any, env: Any) -> str:
+        return ARABIC_RUN.sub(lambda m: f'<bdi dir="rtl">{m.group(0)}</bdi>', escapeHtml(tokens[idx].content))
+
+    md.add_render_rule("text", isolated)
+    return str(md.renderer.render(tokens, md.options, {}))
 
 
 # --- documents and layers <-> tasks and results -------------------------------------------
@@ -145,16 +198,59 @@ def _region(region_id: str, from_name: str, span: Span) -> dict[str, Any]:
     return region
 
 
-def task_data(doc: Document) -> dict[str, Any]:
-    """A task's data: the text, and the keys khabar finds its document by."""
-    return {TEXT: doc.text, "doc_id": doc.id, "sha256": doc.sha256}
+def task_data(doc: Document, part: Part, position: int | None = None) -> dict[str, Any]:
+    """What an annotator sees of a task: every key is a Data Manager column, so only what
+    helps (the text, title, source, date, the document's place in the corpus, the part)."""
+    return {
+        TEXT: doc.text[part.start : part.end],
+        "title": doc.title or "",
+        "source": doc.source or "",
+        "published": doc.published or "",
+        "position": position if position is not None else "",
+        "doc_id": doc.id,
+        **({"part": part.label} if part.count > 1 else {}),
+    }
 
 
-def task(doc: Document, pre: Layer | None) -> dict[str, Any]:
-    """An import record: the text, our keys, and the draft as a prediction."""
-    record: dict[str, Any] = {"data": task_data(doc)}
+def task_meta(doc: Document, part: Part) -> dict[str, Any]:
+    """What khabar finds and checks a task by, kept out of the visible columns (Label Studio
+    shows every ``data`` key as a column, never ``meta``)."""
+    return {
+        "doc_id": doc.id,
+        "sha256": doc.sha256,
+        "part": part.index,
+        "parts": part.count,
+        "start": part.start,
+        "end": part.end,
+    }
+
+
+def task_part(data: dict[str, Any], meta: dict[str, Any] | None) -> tuple[str | None, Part | None]:
+    """The document hash and part a task was made from (None for a task khabar did not make;
+    tasks pushed before parts existed are one whole document, their hash in ``data``)."""
+    meta = meta or {}
+    if isinstance(meta.get("sha256"), str):
+        try:
+            return meta["sha256"], Part(
+                int(meta["part"]), int(meta["parts"]), int(meta["start"]), int(meta["end"])
+            )
+        except (KeyError, TypeError, ValueError):
+            return None, None
+    text = data.get(TEXT)
+    if isinstance(data.get("sha256"), str) and isinstance(text, str):
+        return data["sha256"], Part(1, 1, 0, len(text))
+    return None, None
+
+
+def task(
+    doc: Document, pre: Layer | None, part: Part | None = None, position: int | None = None
+) -> dict[str, Any]:
+    """An import record of one part of a document (the whole by default): the text, what
+    the annotator sees of the article, our keys, and the draft as a prediction."""
+    part = part or whole(doc)
+    record: dict[str, Any] = {"data": task_data(doc, part, position), "meta": task_meta(doc, part)}
     if pre is not None:
-        record["predictions"] = [prediction(doc, pre)]
+        record["predictions"] = [prediction(part_document(doc, part), part_layer(doc, pre, part))]
     return record
 
 

@@ -10,8 +10,9 @@ This is the only module that imports label_studio_sdk.
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,7 +23,17 @@ from label_studio_sdk.core.api_error import ApiError
 from khabar.corpus.model import Document, Layer
 from khabar.corpus.scheme import Scheme
 from khabar.errors import StudioError
-from khabar.formats.labelstudio import instructions, label_config, prediction, task, task_data
+from khabar.formats.labelstudio import (
+    TEXT,
+    instructions,
+    label_config,
+    prediction,
+    task,
+    task_data,
+    task_meta,
+    task_part,
+)
+from khabar.formats.labelstudio_parts import Part, part_document, part_layer, split
 
 BATCH = 1000
 
@@ -49,7 +60,8 @@ class PushReport:
     failed: list[str] = field(default_factory=list)
     # batches sent when the connection broke: the server may or may not have created them
     unknown: list[str] = field(default_factory=list)
-    tasks: dict[str, int] = field(default_factory=dict)  # doc id -> task id
+    tasks: dict[str, int] = field(default_factory=dict)  # doc id -> task id (its first part's)
+    link: str = ""  # the project's page of tasks in Label Studio
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,8 +71,10 @@ class RemoteAnnotation:
     annotation: int
     annotator: str
     updated: str
-    sha256: str | None
+    sha256: str | None  # of the document the task was made from
     results: list[dict[str, Any]]
+    part: Part  # the characters of the document the task holds
+    text_sha256: str  # of the task's text as the server holds it
 
 
 class Studio:
@@ -92,15 +106,39 @@ class Studio:
         user = self._call("checking the token", lambda: self.client.users.whoami())
         return str(getattr(user, "email", None) or getattr(user, "username", ""))
 
+    def members(self) -> list[str]:
+        """The e-mail addresses of the organization's users (lower case)."""
+        users = self._call("listing users", lambda: list(self.client.users.list()))
+        return [str(u.email or "").lower() for u in users]
+
+    def invite_token(self) -> str:
+        """The organization's sign-up token (what its invite link carries; admins only)."""
+        invites = self.client.organizations.invites
+        invite = self._call("reading the invite link", lambda: invites.get_invite_link())
+        return str(invite.token)
+
+    def set_overlap(self, project: int, annotators: int) -> None:
+        """Every task of the project to be annotated by ``annotators`` people (its tasks too)."""
+        self._call(
+            "setting the overlap",
+            lambda: self.client.projects.update(
+                id=project,
+                maximum_annotations=annotators,
+                overlap_cohort_percentage=100,
+                show_overlap_first=True,
+            ),
+        )
+
     def project(self, title: str, scheme: Scheme, guidelines: str = "") -> int:
         """The id of the project called ``title``, created or brought up to date with the scheme."""
         config = label_config(scheme)
         instruction = instructions(scheme, guidelines)
-        found = [
-            p
-            for p in self._call("listing projects", lambda: list(self.client.projects.list(title=title)))
-            if p.title == title
-        ]
+        listed = self._listed(
+            "listing projects",
+            lambda page: self.client.projects.list(title=title, page=page),
+            lambda response: int(response.count),
+        )
+        found = [p for p in listed if p.title == title]
         if found:
             project = found[0]
             if project.label_config != config or project.expert_instruction != instruction:
@@ -126,27 +164,49 @@ class Studio:
         )
         return int(made.id)
 
-    def tasks(self, project: int) -> dict[str, dict[str, Any]]:
-        """doc id -> {id, sha256, annotations, model_versions} for every task of a project."""
-        index: dict[str, dict[str, Any]] = {}
+    def _listed(
+        self, what: str, list_page: Callable[[int], Any], total: Callable[[Any], int]
+    ) -> Iterator[Any]:
+        """Every item of a paged list, a page at a time. The SDK's pager asks for the page
+        after the last one, which the server answers with 404 and a traceback in its log;
+        the total each page reports says when to stop instead."""
+        page, seen = 1, 0
+        while True:
+            pager = self._call(what, functools.partial(list_page, page))
+            items = list(pager.items or [])
+            yield from items
+            seen += len(items)
+            if not items or seen >= total(pager.response):
+                return
+            page += 1
 
-        def fetch() -> None:
-            for t in self.client.tasks.list(project=project, fields="all", page_size=BATCH):
-                data = t.data or {}
-                doc_id = data.get("doc_id")
-                if not isinstance(doc_id, str):
-                    continue  # not a khabar task
-                index[doc_id] = {
+    def tasks(self, project: int) -> dict[str, list[dict[str, Any]]]:
+        """doc id -> its tasks, each {id, sha256, part, annotations, predictions, columns, meta}."""
+        index: dict[str, list[dict[str, Any]]] = {}
+        pages = self._listed(
+            "listing tasks",
+            lambda page: self.client.tasks.list(project=project, fields="all", page=page, page_size=BATCH),
+            lambda response: int(response.total),
+        )
+        for t in pages:
+            ours = _khabar_task(t)
+            if ours is None:
+                continue
+            doc_id, sha256, part, data = ours
+            index.setdefault(doc_id, []).append(
+                {
                     "id": int(t.id),
-                    "sha256": data.get("sha256"),
+                    "sha256": sha256,
+                    "part": part,
                     "annotations": len([a for a in (t.annotations or []) if not _get(a, "was_cancelled")]),
                     "predictions": [
                         (int(_get(p, "id")), str(_get(p, "model_version") or ""))
                         for p in (t.predictions or [])
                     ],
+                    "columns": {k: v for k, v in data.items() if k != TEXT},
+                    "meta": t.meta,
                 }
-
-        self._call("listing tasks", fetch)
+            )
         return index
 
     def push(
@@ -154,25 +214,43 @@ class Studio:
         project: int,
         items: Iterable[tuple[Document, Layer | None]],
         *,
+        task_size: int | None = None,
+        positions: Mapping[str, int] | None = None,
         progress: Callable[[int], None] | None = None,
     ) -> PushReport:
-        """Create tasks for new documents and refresh the drafts of unannotated ones."""
+        """Create tasks for new documents (of ``task_size`` sentences each, if given) and
+        refresh the drafts and columns of unannotated ones. A document pushed before keeps
+        its tasks as they were cut."""
         report = PushReport()
         index = self.tasks(project)
+        positions = positions or {}
         batch: list[tuple[Document, dict[str, Any]]] = []
         for doc, pre in items:
             known = index.get(doc.id)
+            position = positions.get(doc.id)
+            if known and any(k["sha256"] != doc.sha256 for k in known):
+                annotated = [str(k["id"]) for k in known if k["annotations"]]
+                if annotated:
+                    report.skipped_annotated += 1  # never move the text under human work
+                    report.failed.append(
+                        f"{doc.id}: task {', '.join(annotated)} has annotations made on another text"
+                    )
+                    known = None
+                    if progress:
+                        progress(1)
+                    continue
+                for k in known:  # no human work on the old text: its tasks are made again
+                    self._call("deleting a task", functools.partial(self.client.tasks.delete, id=k["id"]))
+                known = None
             if known is None:
-                batch.append((doc, task(doc, pre)))
+                batch += [(doc, task(doc, pre, part, position)) for part in split(doc, pre, task_size)]
                 if len(batch) >= BATCH:
                     self._import(project, batch, report)
                     batch = []
-            elif known["sha256"] != doc.sha256 and known["annotations"]:
-                report.skipped_annotated += 1  # never move the text under human work
-                report.failed.append(f"{doc.id}: task {known['id']} has annotations made on another text")
             else:
-                report.tasks[doc.id] = known["id"]
-                self._refresh(doc, pre, known, report)
+                report.tasks[doc.id] = min(k["id"] for k in known)
+                for k in sorted(known, key=lambda k: k["part"].index):
+                    self._refresh(doc, pre, k, position, report)
             if progress:
                 progress(1)
         if batch:
@@ -191,7 +269,7 @@ class Studio:
                 ),
             )
         except StudioError as err:
-            what = f"a batch of {len(batch)} documents from {batch[0][0].id}"
+            what = f"a batch of {len(batch)} tasks from {batch[0][0].id}"
             if isinstance(err.__cause__, httpx.HTTPError) and not isinstance(
                 err.__cause__, httpx.ConnectError
             ):
@@ -201,22 +279,31 @@ class Studio:
                 report.failed.append(f"{what}: {err.message}")
             return
         for (doc, _), task_id in zip(batch, response.task_ids or [], strict=False):
-            report.tasks[doc.id] = int(task_id)
+            report.tasks.setdefault(doc.id, int(task_id))  # a document's first part
         report.new += len(batch)
 
-    def _refresh(self, doc: Document, pre: Layer | None, known: dict[str, Any], report: PushReport) -> None:
-        task_id = known["id"]
-        if known["sha256"] != doc.sha256:
+    def _refresh(
+        self,
+        doc: Document,
+        pre: Layer | None,
+        known: dict[str, Any],
+        position: int | None,
+        report: PushReport,
+    ) -> None:
+        task_id, part = known["id"], known["part"]
+        data, meta = task_data(doc, part, position), task_meta(doc, part)
+        if known["columns"] != {k: v for k, v in data.items() if k != TEXT} or known["meta"] != meta:
+            # the article's columns changed, or a task pushed before they existed
             self._call(
                 "updating a task",
-                lambda: self.client.tasks.update(id=task_id, data=task_data(doc)),
+                lambda: self.client.tasks.update(id=task_id, data=data, meta=meta),
             )
         if pre is None:
             report.unchanged += 1
             return
-        draft = prediction(doc, pre)
+        draft = prediction(part_document(doc, part), part_layer(doc, pre, part))
         ours = [(pid, v) for pid, v in known["predictions"] if v.startswith(f"{pre.provenance.producer}-")]
-        if known["sha256"] == doc.sha256 and [v for _, v in ours] == [draft["model_version"]]:
+        if [v for _, v in ours] == [draft["model_version"]]:
             report.unchanged += 1
             return
         for pid, _ in ours:  # only khabar's own older drafts; annotations are separate objects
@@ -230,35 +317,56 @@ class Studio:
             int(u.id): str(u.email or u.username or u.id)
             for u in self._call("listing users", lambda: self.client.users.list())
         }
-        tasks = self._call(
-            "exporting annotations",
-            lambda: self.client.projects.exports.as_json(
-                project, timeout=600, create_kwargs={"task_filter_options": {"annotated": "only"}}
+        # a page at a time, never the whole project: memory stays flat in the number of tasks
+        tasks = self._listed(
+            "listing annotated tasks",
+            lambda page: self.client.tasks.list(
+                project=project,
+                only_annotated=True,
+                fields="all",  # an ``include`` list would cut the annotations to their ids
+                page=page,
+                page_size=BATCH,
+                request_options={"timeout_in_seconds": 600},
             ),
+            lambda response: int(response.total),
         )
         for t in tasks:
-            data = t.get("data") or {}
-            doc_id = data.get("doc_id")
-            if not isinstance(doc_id, str):
+            ours = _khabar_task(t)
+            if ours is None:
                 continue
-            for a in t.get("annotations") or []:
-                if a.get("was_cancelled"):
+            doc_id, sha256, part, data = ours
+            text = data.get(TEXT)
+            seen = hashlib.sha256(text.encode("utf-8")).hexdigest() if isinstance(text, str) else ""
+            for a in t.annotations or []:
+                if _get(a, "was_cancelled"):
                     continue
-                updated = str(a.get("updated_at") or a.get("created_at") or "")
+                updated = str(_get(a, "updated_at") or _get(a, "created_at") or "")
                 if since and updated < since:
                     continue
-                who = a.get("completed_by")
+                who = _get(a, "completed_by")
                 who = who.get("id") if isinstance(who, dict) else who
                 annotator = users.get(int(who), f"user{who}") if who is not None else "unknown"
                 yield RemoteAnnotation(
                     doc_id,
-                    int(t["id"]),
-                    int(a["id"]),
+                    int(t.id),
+                    int(_get(a, "id")),
                     annotator,
                     updated,
-                    data.get("sha256"),
-                    list(a.get("result") or []),
+                    sha256,
+                    list(_get(a, "result") or []),
+                    part,
+                    seen,
                 )
+
+
+def _khabar_task(t: Any) -> tuple[str, str | None, Part, dict[str, Any]] | None:
+    """A task's document id, text sha256, part and data, or None for a task khabar did not push."""
+    data = t.data or {}
+    doc_id = data.get("doc_id")
+    sha256, part = task_part(data, t.meta if isinstance(t.meta, dict) else None)
+    if not isinstance(doc_id, str) or part is None:
+        return None
+    return doc_id, sha256, part, data
 
 
 def _get(obj: Any, key: str) -> Any:

@@ -2,8 +2,9 @@
 
 ``start`` installs Label Studio into its own virtual environment (once per machine,
 under ``~/.cache/khabar``), keeps its SQLite data, log, credentials and pid in the
-project's ignored state folder (``.khabar/studio``), listens on 127.0.0.1 only, and
-switches off every outbound call (version check, Sentry, analytics). A team's own server
+project's ignored state folder (``.khabar/studio``), listens on 127.0.0.1 unless asked to
+serve other machines (``host``), and switches off every outbound call (version check,
+Sentry, analytics). A team's own server
 is used instead when LABEL_STUDIO_URL and LABEL_STUDIO_API_KEY are set.
 
 Tokens and passwords live in files of mode 0600 under ``.khabar/``; khabar never prints
@@ -13,6 +14,8 @@ them, it prints where they are.
 from __future__ import annotations
 
 import contextlib
+import errno
+import ipaddress
 import json
 import os
 import secrets
@@ -41,6 +44,7 @@ OFFLINE_ENV = {
 }
 # Label Studio reads these unprefixed names too; a stray PORT would move the server.
 LEAKY_ENV = ("HOST", "PORT", "USERNAME", "PASSWORD")
+LOOPBACK = "127.0.0.1"
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +62,12 @@ class LocalServer:
     url: str
     pid: int
     username: str
+    host: str = LOOPBACK  # the address it listens on; the url is how khabar reaches it
+
+    @property
+    def exposed(self) -> bool:
+        """Whether other machines can reach it."""
+        return not ipaddress.ip_address(self.host).is_loopback
 
     @property
     def token_file(self) -> Path:
@@ -123,15 +133,67 @@ def _secret(path: Path, make: str) -> str:
     return path.read_text().strip()
 
 
-def _free_port(preferred: int) -> int:
+def _free_port(preferred: int, host: str = LOOPBACK) -> int:
+    family = socket.AF_INET6 if ipaddress.ip_address(host).version == 6 else socket.AF_INET
     for port in range(preferred, preferred + 100):
-        with socket.socket() as probe:
+        with socket.socket(family) as probe:
             try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
+                probe.bind((host, port))
+            except OSError as err:
+                if err.errno == errno.EADDRNOTAVAIL:
+                    raise StudioError(
+                        f"--host {host}: not an address of this machine",
+                        hint="give one of its addresses (`hostname -I`), or 0.0.0.0 for all of them",
+                    ) from err
                 continue
             return port
     raise StudioError(f"no free port between {preferred} and {preferred + 99}")
+
+
+def _address(host: str) -> str:
+    """``host`` as an IP address, checked (Label Studio binds to it as given)."""
+    try:
+        return str(ipaddress.ip_address(host))
+    except ValueError:
+        raise StudioError(
+            f"--host {host!r} is not an IP address",
+            hint="give the address other machines reach this one at (`hostname -I`), or 0.0.0.0 for all",
+        ) from None
+
+
+def _reach(host: str, port: int) -> str:
+    """The url khabar itself uses: loopback when the server listens on every address."""
+    ip = ipaddress.ip_address(host)
+    if ip.is_unspecified:
+        return f"http://{LOOPBACK}:{port}"
+    return f"http://[{ip}]:{port}" if ip.version == 6 else f"http://{ip}:{port}"
+
+
+def team_url(server: LocalServer) -> str:
+    """The url annotators on other machines open (for 0.0.0.0: this machine's main address)."""
+    ip = ipaddress.ip_address(server.host)
+    if not ip.is_unspecified:
+        return server.url
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("192.0.2.1", 9))  # UDP: picks the outgoing interface, sends nothing
+            address = str(probe.getsockname()[0])
+        except OSError:
+            address = socket.gethostname()
+    return f"http://{address}:{server.url.rsplit(':', 1)[1]}"
+
+
+def exposure(server: LocalServer) -> str | None:
+    """The one-line warning about what serving other machines exposes (None on loopback)."""
+    if not server.exposed:
+        return None
+    every = ipaddress.ip_address(server.host).is_unspecified
+    where = f"{server.host} (every address of this machine)" if every else server.host
+    return (
+        f"warning: Label Studio listens on {where}, port {server.url.rsplit(':', 1)[1]}: anyone who can "
+        "reach it sees the login page, and every account sees all the project's articles; keep the admin "
+        f"password (in {server.password_file}) strong and private, and serve only networks you trust"
+    )
 
 
 def _get(url: str, token: str | None = None, timeout: float = 5) -> int:
@@ -157,20 +219,41 @@ def status(home: Path) -> LocalServer | None:
         return None
     if _get(f"{info['url']}/health") != 200:
         return None
-    return LocalServer(home, info["url"], info["pid"], info["username"])
+    return LocalServer(home, info["url"], info["pid"], info["username"], info.get("host", LOOPBACK))
 
 
-def start(home: Path, *, port: int = 8080, timeout: float = 300, venv: Path | None = None) -> LocalServer:
-    """Start (or find running) the project's local Label Studio and wait until it answers."""
+def start(
+    home: Path, *, port: int = 8080, host: str = LOOPBACK, timeout: float = 300, venv: Path | None = None
+) -> LocalServer:
+    """Start (or find running) the project's local Label Studio and wait until it answers.
+
+    It listens on ``host``: loopback by default; another address (0.0.0.0: all of them)
+    serves other machines, and ``exposure`` says what that exposes."""
+    host = _address(host)
     running = status(home)
     if running:
+        if running.host != host:
+            raise StudioError(
+                f"the project's Label Studio already runs, listening on {running.host}",
+                hint=f"stop it with `khabar studio stop`, then start it again with --host {host}",
+            )
         return running
+    try:
+        return _launch(home, port, host, timeout, venv)
+    except OSError as err:
+        if err.errno in (errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EDQUOT):
+            raise
+        raise StudioError(f"cannot start Label Studio: {err}") from err
+
+
+def _launch(home: Path, port: int, host: str, timeout: float, venv: Path | None) -> LocalServer:
+    _free_port(port, host)  # a wrong address is said before a long install
     executable = ensure_installed(venv)
     home.mkdir(parents=True, exist_ok=True)
     token = _secret(home / "token", secrets.token_hex(20))
     password = _secret(home / "password", secrets.token_urlsafe(16))
-    port = _free_port(port)
-    url = f"http://127.0.0.1:{port}"
+    port = _free_port(port, host)
+    url = _reach(host, port)
     env = {k: v for k, v in os.environ.items() if k not in LEAKY_ENV}
     env.update(OFFLINE_ENV)
     env.update(
@@ -189,7 +272,7 @@ def start(home: Path, *, port: int = 8080, timeout: float = 300, venv: Path | No
                 "start",
                 "--no-browser",
                 "--internal-host",
-                "127.0.0.1",
+                host,
                 "-p",
                 str(port),
                 "--enable-legacy-api-token",
@@ -200,7 +283,8 @@ def start(home: Path, *, port: int = 8080, timeout: float = 300, venv: Path | No
             stdin=subprocess.DEVNULL,
             start_new_session=True,
         )
-    atomic_write(home / "server.json", json.dumps({"url": url, "pid": process.pid, "username": USERNAME}))
+    state = {"url": url, "pid": process.pid, "username": USERNAME, "host": host}
+    atomic_write(home / "server.json", json.dumps(state))
     deadline = time.monotonic() + timeout
     while _get(f"{url}/health", timeout=2) != 200:
         if process.poll() is not None:
@@ -218,7 +302,7 @@ def start(home: Path, *, port: int = 8080, timeout: float = 300, venv: Path | No
             "the local Label Studio refused khabar's token",
             hint=f"its data in {home / 'data'} was made without it; move that folder away to start afresh",
         )
-    return LocalServer(home, url, process.pid, USERNAME)
+    return LocalServer(home, url, process.pid, USERNAME, host)
 
 
 def stop(home: Path, timeout: float = 30) -> bool:

@@ -7,12 +7,15 @@ it is a cache, always checked against the tasks' own ``doc_id`` and ``sha256``.
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import tempfile
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TextIO
 
 from khabar.annotate import crf, models
 from khabar.annotate.drafting import load_annotator
@@ -23,6 +26,7 @@ from khabar.corpus.scheme import Scheme
 from khabar.corpus.store import shard_of
 from khabar.errors import KhabarError, StudioError
 from khabar.formats.labelstudio import annotation_layer, label_config
+from khabar.formats.labelstudio_parts import Part, document_layer, joined_layer, part_document, text_sha256
 from khabar.quality import agreement
 from khabar.runtime.progress import track
 from khabar.studio import server as studio
@@ -76,6 +80,16 @@ def statuses(project: Project) -> Counter[str]:
     return Counter(document_status(layers, doc.id in pushed) for doc, layers in project.store().items())
 
 
+def positions(project: Project) -> dict[str, int]:
+    """Each document's place in the corpus (1, 2, ...): by publication date, then source and
+    id; undated documents last. The corpus keeps no ingest order (shards are sorted by a hash
+    of the id), so this is the stable order closest to how articles came in."""
+    keys = sorted(
+        (doc.published or "\uffff", doc.source or "", doc.id) for doc in project.store().documents()
+    )
+    return {doc_id: n for n, (_, _, doc_id) in enumerate(keys, start=1)}
+
+
 @writes
 def push(
     project: Project,
@@ -84,18 +98,26 @@ def push(
     status: str | None = None,
     limit: int | None = None,
     uncertain_first: str | None = None,
+    task_size: int | None = None,
 ) -> PushReport:
-    """Send documents (all, or chosen by id, status and limit) with their drafts as predictions.
+    """Send documents (all, or chosen by id, status and limit) with their drafts as predictions,
+    in corpus order (see ``positions``), each as one task or as tasks of ``task_size`` sentences.
 
     With ``uncertain_first`` (a model: latest, an id or a path), the documents the model is
     least sure of go first, so annotators see the most useful ones first (Label Studio
     shows tasks in the order they were made)."""
     if status is not None and status not in STATUSES:
         raise KhabarError(f"unknown status {status!r}", hint=f"statuses: {', '.join(STATUSES)}")
+    if task_size is not None and task_size < 1:
+        raise KhabarError(
+            f"--task-size {task_size}: a task holds at least one sentence "
+            "(e.g. --task-size 10; leave it out to send whole documents)"
+        )
     client = connect(project)
     title = project_title(project)
     remote = client.project(title, project.scheme(), guidelines(project))
     pushed = _task_map(project)
+    order = positions(project)
     chosen: list[tuple[Document, Layer | None]] = []
     for doc, layers in project.store().items():
         if ids is not None and doc.id not in ids:
@@ -103,8 +125,9 @@ def push(
         if status is not None and document_status(layers, doc.id in pushed) != status:
             continue
         chosen.append((doc, next((x for x in layers if x.kind == "pre"), None)))
-        if limit is not None and len(chosen) >= limit and uncertain_first is None:
-            break
+    chosen.sort(key=lambda item: order[item[0].id])
+    if uncertain_first is None and limit is not None:
+        chosen = chosen[:limit]
     if uncertain_first is not None:
         annotator = load_annotator(project)
         model = models.resolve(project, uncertain_first)
@@ -116,7 +139,13 @@ def push(
         missing = ids - {doc.id for doc, _ in chosen}
         if missing and status is None:
             raise KhabarError(f"no such document: {', '.join(sorted(missing)[:5])}")
-    report = client.push(remote, track(chosen, f"Pushing to {title}", total=len(chosen)))
+    report = client.push(
+        remote,
+        track(chosen, f"Pushing to {title}", total=len(chosen)),
+        task_size=task_size,
+        positions=order,
+    )
+    report.link = f"{client.url}/projects/{remote}/data"
     pushed.update(report.tasks)
     atomic_write(studio_home(project) / "tasks.json", json.dumps(pushed, sort_keys=True, indent=0))
     return report
@@ -131,67 +160,115 @@ class PullReport:
     changes: list[str] = field(default_factory=list)
     #: spans kept as the annotator drew them where a proclitic may belong outside: for the curator
     questions: list[str] = field(default_factory=list)
+    #: documents cut into parts that an annotator has not finished: written when every part is
+    incomplete: list[str] = field(default_factory=list)
 
 
 @writes
 def pull(project: Project, *, since: str | None = None) -> PullReport:
-    """Read every annotation, check it, snap it to the guidelines and store it as a review layer."""
+    """Read every annotation, check it, snap it to the guidelines and store it as a review layer.
+
+    Annotations are streamed a page at a time into a spill folder, one file per shard, and
+    the shards are then written one by one: memory stays flat in the number of tasks."""
     client = connect(project)
     scheme = project.scheme()
     remote = client.project(project_title(project), scheme, guidelines(project))
     known = load_annotator(project).known
     report = PullReport()
-    latest: dict[tuple[str, str], RemoteAnnotation] = {}
-    for ann in client.annotations(remote, since=since):
-        report.annotations += 1
-        key = (ann.doc_id, ann.annotator)
-        if key not in latest or latest[key].updated <= ann.updated:
-            latest[key] = ann  # one review layer per annotator and document: the newest edit
     store = project.store()
-    by_shard: dict[str, list[RemoteAnnotation]] = defaultdict(list)
-    for ann in latest.values():
-        by_shard[shard_of(ann.doc_id)].append(ann)
-    for shard in track(sorted(by_shard), "Pulling annotations", total=len(by_shard)):
-        docs = {d.id: d for d in store.shard_documents(shard)}
-        layers = [x for x in (_review_layer(a, docs, scheme, report, known) for a in by_shard[shard]) if x]
-        written = store.put_layers(layers, keep_history=True)  # unchanged layers are not rewritten
-        report.written += written
-        report.unchanged += len(layers) - written
+    project.state_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=project.state_dir, prefix="pull-") as spill:
+        spilled: dict[str, TextIO] = {}
+        try:
+            for ann in client.annotations(remote, since=since):
+                report.annotations += 1
+                shard = shard_of(ann.doc_id)
+                if shard not in spilled:
+                    spilled[shard] = (Path(spill) / f"{shard}.jsonl").open("w", encoding="utf-8")
+                spilled[shard].write(_spilled_line(ann))
+        finally:
+            for handle in spilled.values():
+                handle.close()
+        for shard in track(sorted(spilled), "Pulling annotations", total=len(spilled)):
+            docs = {d.id: d for d in store.shard_documents(shard)}
+            layers = _shard_layers(Path(spill) / f"{shard}.jsonl", docs, scheme, report, known)
+            written = store.put_layers(layers, keep_history=True)  # unchanged layers are not rewritten
+            report.written += written
+            report.unchanged += len(layers) - written
     return report
 
 
+def _spilled_line(ann: RemoteAnnotation) -> str:
+    return json.dumps(dataclasses.asdict(ann), ensure_ascii=False) + "\n"
+
+
+def _shard_layers(
+    path: Path, docs: dict[str, Document], scheme: Scheme, report: PullReport, known: Callable[[str], bool]
+) -> list[Layer]:
+    """The review layers of one shard's annotations: per annotator and document, the newest
+    edit of every part, joined once every part is there."""
+    latest: dict[tuple[str, str, int], RemoteAnnotation] = {}
+    with path.open(encoding="utf-8") as lines:
+        for line in lines:
+            record = json.loads(line)
+            ann = RemoteAnnotation(**{**record, "part": Part(**record["part"])})
+            key = (ann.doc_id, ann.annotator, ann.part.index)
+            if key not in latest or latest[key].updated <= ann.updated:
+                latest[key] = ann  # one review per annotator and part: the newest edit
+    by_review: dict[tuple[str, str], list[RemoteAnnotation]] = defaultdict(list)
+    for (doc_id, annotator, _), ann in sorted(latest.items()):
+        by_review[(doc_id, annotator)].append(ann)
+    out = []
+    for (doc_id, annotator), anns in by_review.items():
+        count = anns[0].part.count
+        if len(anns) != count or {a.part.count for a in anns} != {count}:
+            done = ", ".join(a.part.label for a in anns)
+            report.incomplete.append(
+                f"{doc_id}: {annotator} has annotated part {done} of {count}; kept waiting"
+            )
+            continue
+        parts = [_review_layer(a, docs, scheme, report) for a in anns]
+        if any(x is None for x in parts):
+            continue  # one part refused: nothing of this review is written
+        layer = joined_layer([x for x in parts if x is not None])
+        doc = docs[doc_id]
+        snapped = snap_layer(doc, layer, known)
+        where = "; ".join(f"task {a.task} annotation {a.annotation}" for a in anns) + f" ({doc.id})"
+        report.changes += [f"{where}: {change}" for change in snapped.changes]
+        report.questions += [f"{where}: {question}" for question in snapped.questions]
+        out.append(snapped.layer)
+    return out
+
+
 def _review_layer(
-    ann: RemoteAnnotation,
-    docs: dict[str, Document],
-    scheme: Scheme,
-    report: PullReport,
-    known: Callable[[str], bool],
+    ann: RemoteAnnotation, docs: dict[str, Document], scheme: Scheme, report: PullReport
 ) -> Layer | None:
+    """The layer of one annotation in its document's offsets, or None (and a refusal)."""
     doc = docs.get(ann.doc_id)
+
+    def refuse(reason: str) -> None:
+        report.refused.append(Refusal(ann.doc_id, ann.task, ann.annotation, reason))
+
     if doc is None:
-        report.refused.append(Refusal(ann.doc_id, ann.task, ann.annotation, "no such document in the corpus"))
+        refuse("no such document in the corpus")
         return None
     if ann.sha256 != doc.sha256:
-        report.refused.append(
-            Refusal(
-                ann.doc_id,
-                ann.task,
-                ann.annotation,
-                "the task's text differs from the corpus text (sha256); its offsets would point elsewhere",
-            )
+        part = f" (part {ann.part.label})" if ann.part.count > 1 else ""
+        refuse(
+            f"the document changed since this task{part} was pushed (sha256); "
+            "its offsets would point elsewhere"
         )
+        return None
+    if ann.text_sha256 != text_sha256(doc, ann.part):
+        refuse("the task's text differs from the corpus text (sha256); its offsets would point elsewhere")
         return None
     provenance = Provenance(ann.annotator, created=ann.updated, task=ann.task, annotation=ann.annotation)
     try:
-        layer = annotation_layer(doc, ann.results, scheme, provenance)
+        layer = annotation_layer(part_document(doc, ann.part), ann.results, scheme, provenance)
     except ValueError as err:
-        report.refused.append(Refusal(ann.doc_id, ann.task, ann.annotation, str(err)))
+        refuse(str(err))
         return None
-    snapped = snap_layer(doc, layer, known)
-    where = f"task {ann.task} annotation {ann.annotation} ({doc.id})"
-    report.changes += [f"{where}: {change}" for change in snapped.changes]
-    report.questions += [f"{where}: {question}" for question in snapped.questions]
-    return snapped.layer
+    return document_layer(doc, layer, ann.part)
 
 
 def agreement_report(project: Project) -> list[agreement.PairAgreement]:
@@ -218,8 +295,9 @@ def adjudicate(
     return len(written), disagreements
 
 
-def start_local(project: Project, port: int = 8080) -> studio.LocalServer:
+def start_local(project: Project, port: int = 8080, host: str = studio.LOOPBACK) -> studio.LocalServer:
+    """The project's own Label Studio, started (or found running) on ``host``:``port``."""
     try:
-        return studio.start(studio_home(project), port=port)
+        return studio.start(studio_home(project), port=port, host=host)
     except OSError as err:
         raise StudioError(f"cannot start Label Studio: {err}") from err
