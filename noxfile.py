@@ -115,7 +115,7 @@ def install_chromium(session: nox.Session) -> None:
 @nox.session(default=False)
 def gazetteers(session: nox.Session) -> None:
     """Derive the name lists and calendar words from Babel, pycountry, pyarabic and hijridate, and
-    the candidate person names and actors (tools/derive_names.py)."""
+    the candidate person names and actors (tools/derive_names.py) and towns (tools/derive_towns.py)."""
     session.install(*nox.project.dependency_groups(PYPROJECT, "derive"))
     install_name_data(session)
     session.run("python", "tools/derive_gazetteers.py", *session.posargs)
