@@ -3,6 +3,7 @@ apart from entities, room for relations (pure; the server accepts it in the inte
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 
 import pytest
@@ -71,6 +72,11 @@ def test_lines_are_tall_enough_for_badges_and_arrows(scheme: Scheme) -> None:
         for k, v in (p.split(":") for p in (text_view.get("style") or "").split(";") if p)
     )
     assert style["direction"] == "rtl" and float(style["line-height"]) >= 3
+    # Label Studio's text container sets its own line height: the Style block overrides it
+    css = root.findtext("Style") or ""
+    rule = re.search(r"\.lsf-richtext__container \{([^}]*)\}", css)
+    assert rule is not None and re.search(r"line-height: ([\d.]+) !important", rule.group(1))
+    assert float(re.search(r"line-height: ([\d.]+)", rule.group(1)).group(1)) >= 3  # type: ignore[union-attr]
 
 
 def test_guidelines_become_wrapped_html_with_arabic_set_right_to_left() -> None:

@@ -146,6 +146,12 @@ def test_an_annotator_accepts_the_drafts_in_chromium_and_pull_holds_their_review
     )
     labels = [str(e.get_attribute("data-label") or "").split(":")[-1] for e in regions]
     assert len(labels) == len(pre.entities) + len(pre.events), labels
+    # lines tall enough for the badges and arrows above the words (Label Studio sets 20px)
+    line = chromium.execute_script(
+        "const s = getComputedStyle(document.querySelector('.lsf-richtext__container'));"
+        "return [parseFloat(s.lineHeight), parseFloat(s.fontSize)];"
+    )
+    assert line[0] >= 3 * line[1] - 1, line
     chromium.save_screenshot(str(shots / "2-drafts.png"))
 
     # selecting a drafted trigger shows its realis, with the draft's choice

@@ -49,6 +49,9 @@ def label_config(scheme: Scheme) -> str:
         [
             "<View>",
             "  <Style>",
+            # tall lines leave room above the words for label badges and relation arrows; Label
+            # Studio's own text container sets 16px and a 20px line, over the View's style
+            "    .lsf-richtext__container { font-size: 20px !important; line-height: 3 !important; }",
             *trigger_styles(scheme),
             "  </Style>",
             '  <Header value="Entities (highlighted)" size="6"/>',
@@ -58,7 +61,6 @@ def label_config(scheme: Scheme) -> str:
             "  <Relations>",
             *(f"    <Relation value={quoteattr(role)}/>" for role in scheme.role_names),
             "  </Relations>",
-            # tall lines leave room above the words for label badges and relation arrows
             '  <View style="direction: rtl; text-align: right; font-size: 20px; line-height: 3">',
             f'    <Text name={quoteattr(TEXT)} value="$text" granularity="symbol"/>',
             "  </View>",
