@@ -61,8 +61,10 @@ def test_the_whole_path_from_init_to_a_checked_release(
     source = write_jsonl(tmp_path / "in.jsonl", paragraph_records)
     result = runner.invoke(app, ["ingest", str(source), "--project", p])
     assert result.exit_code == 0 and "10 added" in result.output
+    assert "next: `khabar preannotate`" in result.output  # each step says what comes next
     result = runner.invoke(app, ["preannotate", "-P", p])
     assert result.exit_code == 0 and "10 documents" in result.output
+    assert "next: `khabar studio start`, then `khabar push`" in result.output
     report = tmp_path / "report.json"
     result = runner.invoke(app, ["validate", "--json", str(report), "-P", p])
     assert result.exit_code == 0 and json.loads(report.read_text())["ok"] is True
@@ -82,7 +84,7 @@ def test_ingest_reports_refused_lines_and_exits_1(
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"id": "ok", "text": "خبر"}\n{"id": "x"\n', encoding="utf-8")
     result = runner.invoke(app, ["ingest", str(bad), "-P", str(made.root)])
-    assert result.exit_code == 1
+    assert result.exit_code == 1 and "next:" not in result.output  # mend the input first
     assert f"refused: {bad}:2: not valid JSON" in result.stderr
     assert "1 added" in result.output and "1 refused" in result.output
 

@@ -162,7 +162,8 @@ def test_two_annotators_with_overlap_two_are_reported_by_agreement_status_and_ad
             assert made_ann.status_code == 201, made_ann.text
     assert client.tasks.get(id=task.id).is_labeled  # two annotations: the task is done
 
-    assert runner.invoke(app, ["pull", "-P", str(made.root)]).exit_code == 0
+    pulled = runner.invoke(app, ["pull", "-P", str(made.root)])
+    assert pulled.exit_code == 0 and "next: `khabar status` (by annotator)" in pulled.output
     names = sorted(x.name for x in made.store().layers(seed_record["id"]) if x.kind == "review")
     assert names == sorted([f"review:{first}", f"review:{second}"])
     status = runner.invoke(app, ["status", "-P", str(made.root)]).output
@@ -173,6 +174,7 @@ def test_two_annotators_with_overlap_two_are_reported_by_agreement_status_and_ad
     assert "1 documents, entity F1 0.500" in agreement.output
     adjudicated = runner.invoke(app, ["adjudicate", "-P", str(made.root)])
     assert adjudicated.exit_code == 0 and "1 documents, 1 disagreements" in adjudicated.output
+    assert "next: `khabar validate`" in adjudicated.output
     layer = next(x for x in made.store().layers(seed_record["id"]) if x.kind == "adjudicated")
     assert [(s.start, s.end, s.label) for s in layer.entities] == [(24, 32, "GPE")]
 

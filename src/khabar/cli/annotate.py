@@ -63,6 +63,11 @@ def preannotate(
         f"preannotate: {result.documents} documents, {result.entities} entities, "
         f"{result.events} events; {result.written} layers written{skipped}"
     )
+    out.print(
+        "next: `khabar studio start`, then `khabar push` (annotators correct the drafts), "
+        "or `khabar validate` and `khabar release VERSION`",
+        markup=False,
+    )
 
 
 @command()

@@ -110,6 +110,7 @@ def ingest(
     out.print(f"ingest: {report.summary()}{repaired}")
     if report.problems:
         raise typer.Exit(1)
+    out.print("next: `khabar preannotate` drafts entities and events for annotators", markup=False)
 
 
 @command()

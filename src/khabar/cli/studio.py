@@ -261,6 +261,11 @@ def pull(
     )
     if report.refused:
         raise typer.Exit(1)
+    out.print(
+        "next: `khabar status` (by annotator), `khabar agreement` and `khabar adjudicate` where two "
+        "annotators saw a document, `khabar validate`, `khabar release VERSION`",
+        markup=False,
+    )
 
 
 @command(name="adjudicate")
@@ -282,6 +287,7 @@ def adjudicate_command(
     for d in disagreements:
         out.print(f"disagreement: {d}", markup=False)
     out.print(f"adjudicate: {written} documents, {len(disagreements)} disagreements")
+    out.print("next: `khabar validate`, then `khabar release VERSION`", markup=False)
     if report_out is not None:
         rows = [asdict(d) for d in disagreements]
         atomic_write(report_out, json.dumps(rows, ensure_ascii=False, indent=1) + "\n")
