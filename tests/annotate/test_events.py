@@ -79,6 +79,16 @@ def test_speech_acts_are_not_events() -> None:
         ("أمريكا تهدد روسيا بعقوبات", "تهدد", "actual"),  # the threat itself
         ("وحشدت روسيا قواتها على الحدود", "حشدت", "actual"),
         ("لم تفرض عقوبات", "تفرض عقوبات", "other"),
+        # «قد» before a past verb asserts: it did happen
+        ("وكانت الطائرات قد قصفت المنزل", "قصفت", "actual"),
+        ("وقد اعتقلت الشرطة خمسة أشخاص", "اعتقلت", "actual"),
+        # expected, due or meant
+        ("ومن المتوقع أن يلتقي الوزير نظيره", "يلتقي", "other"),
+        ("وسيتم توسيع العقوبات", "العقوبات", "other"),
+        ("أبلغه بإخلاء منزله تمهيدا لتدميره", "تدميره", "other"),
+        # any action a demand is about, in its clause
+        ("وطالبت الحكومة بإرسال مساعدات للمتضررين", "مساعدات", "other"),
+        ("طلب التحدث مع بايدن، وهي المكالمة الثانية بينهما", "المكالمة", "actual"),
     ],
 )
 def test_realis(text: str, trigger: str, realis: str) -> None:

@@ -56,6 +56,8 @@ LABELS = RuleLabels(
 
 THREATENED = (SANCTION, ASSAULT, MOBILIZE, COERCE)  # what a threat or demand may be of
 THREATS = (THREATEN, REQUEST)
+#: «قد» before a past verb asserts (قد قصفت: it did strike); before a present it hedges (قد تفرض)
+ASSERTING = frozenset({"قد", "وقد", "فقد", "لقد"})
 
 
 # A named tuple, not a dataclass: made for every event of every text, and tuples are cheap.
@@ -176,7 +178,7 @@ class EventFinder:
                 sent_end += 1
             sentence = (sentence_start, sentence_end, sent_first, sent_end)
             context = TriggerContext(doc, low, high, first_word, end_word, sentence)
-            realis, threatened = self._realis(t, i, trigger, previous, context)
+            realis, threatened = self._realis(t, i, trigger, previous, context, readings[i])
             previous = found[k]
             inherited: tuple[Candidate | None, Candidate | None] = (None, None)
             if threatened:
@@ -202,27 +204,34 @@ class EventFinder:
         trigger: Trigger,
         previous: tuple[int, int, int, Trigger] | None,
         context: TriggerContext,
+        readings: Readings,
     ) -> tuple[str, bool]:
-        """The realis, and whether the event is the action the previous one threatens or demands."""
+        """The realis, and whether the event is the action the previous one threatens or demands
+        (whose Actor and Recipient it then takes, for the types a threat is usually of)."""
         # a modal, condition, negation or plan among the four words right before it
         first, lowest, joined = i, max(context.first_word, i - 4), t.joined
         while first > lowest and joined[first - 1]:
             first -= 1
         flags = context.doc.flags
+        past = trigger.verb and any(form in self.lexicon.past for _, form in readings)
         for k in range(first, i):
             if flags[k] & IRREALIS:
                 for size in range(1, min(self.irrealis_longest, i - k) + 1):
-                    if " ".join(t.texts[k : k + size]) in self.irrealis:
+                    marker = " ".join(t.texts[k : k + size])
+                    if marker in self.irrealis and not (past and marker in ASSERTING):
                         return "other", False
         word = t.texts[i]
         if trigger.verb and trigger.type != THREATEN and word[:1] == "س" and not word.startswith("سا"):
             return "other", False  # ستفرض: a future action
-        if trigger.type in THREATENED and previous is not None:
+        if previous is not None and trigger.type not in THREATS:
             _, prev_j, _, prev = previous
+            usual = trigger.type in THREATENED  # what a threat is usually of (تهدد بعقوبات)
+            # another action a demand is about stays in its clause (يطلب منه إرسال مساعدات)
+            ends = ".؟!\n" if usual else ".؟!\n،,;:"
             if (
                 prev.type in THREATS
                 and i - prev_j <= 6
-                and not any(p in gap for gap in t.gaps[prev_j - 1 : i] for p in ".؟!\n")
+                and not any(p in gap for gap in t.gaps[prev_j - 1 : i] for p in ends)
             ):
-                return "other", True  # the action a threat or a demand is about
+                return "other", usual
         return "actual", False

@@ -34,6 +34,24 @@ def verb_forms(spec: str) -> set[str]:
     jussive plural (أن يتظاهروا) and the plural before an enclitic (قتلوه، يقتلوه), and for
     a weak last radical the plural without it (يدعو -> يدعون، يعتدي -> يعتدون).
     """
+    return past_forms(spec) | present_forms(spec)
+
+
+def past_forms(spec: str) -> set[str]:
+    """The past's persons of a verb given as ``past`` or ``past/present`` (normalised)."""
+    past = " ".join(words_of(spec.partition("/")[0]))
+    forms = {past}
+    if past.endswith(("ا", "ي")):  # دعا، التقى: دعت، دعوا
+        forms |= {past[:-1] + "ت", past[:-1] + "وا"}  # not دعو+ه: «عبوة» would be عبأ
+        if past.endswith("ي"):  # لقي، رمى (the same letters once normalised): لقيت
+            forms.add(past + "ت")
+    else:
+        forms |= {past + ending for ending in ("ت", "وا", "ا", "تا", "ن", "نا", "و")}
+    return forms
+
+
+def present_forms(spec: str) -> set[str]:
+    """The present's persons of a verb given as ``past`` or ``past/present`` (normalised)."""
     past, _, present = spec.partition("/")
     past = " ".join(words_of(past))
     if present:
@@ -42,13 +60,7 @@ def verb_forms(spec: str) -> set[str]:
         stem = past[1:]
     else:
         stem = past
-    forms = {past}
-    if past.endswith(("ا", "ي")):  # دعا، التقى: دعت، دعوا
-        forms |= {past[:-1] + "ت", past[:-1] + "وا"}  # not دعو+ه: «عبوة» would be عبأ
-        if past.endswith("ي"):  # لقي، رمى (the same letters once normalised): لقيت
-            forms.add(past + "ت")
-    else:
-        forms |= {past + ending for ending in ("ت", "وا", "ا", "تا", "ن", "نا", "و")}
+    forms = set()
     weak = stem.endswith(("و", "ي")) and len(stem) > 2
     for prefix in PRESENT_PREFIXES:
         forms |= {prefix + stem, prefix + stem + "ان"}
@@ -144,6 +156,8 @@ class TriggerLexicon:
         self.longest: dict[str, int] = {}
         #: lookup forms of many-sensed words, and the context of their other senses
         self.other_senses: dict[str, OtherSense] = {}
+        #: the verbs' past forms: «قد» before one says it happened (قد قصفت), not that it may
+        self.past: set[str] = set()
         for etype, spec in triggers.items():
             score = float(spec.get("score", 0.6))
             verbal = Trigger(etype, True, score, f"lexicon:{etype.lower()}")
@@ -154,6 +168,7 @@ class TriggerLexicon:
             verbal_u = Trigger(etype, True, score, verbal.rule, True)
             nominal_u = Trigger(etype, False, score, verbal.rule, True)
             for verb in spec.get("verbs", []):
+                self.past |= past_forms(verb)
                 for form in verb_forms(verb):
                     self.forms.setdefault(form, verbal_u if verb in passive else verbal)
             for noun in spec.get("nouns", []):
@@ -184,6 +199,7 @@ class TriggerLexicon:
         verb, noun, form = (sense.get(k) for k in ("verb", "noun", "form"))
         if verb:
             forms = verb_forms(verb) - _normalised(sense.get("except_forms"))
+            self.past |= past_forms(verb) & forms
         elif noun:
             forms = noun_forms(noun)
         else:
