@@ -219,6 +219,7 @@ def test_forms_news_writes() -> None:
     assert {"يدعون", "يدعوان"} <= verb_forms("دعا/يدعو")
     assert {"ترد", "ردوا", "يردون"} <= verb_forms("رد")  # a doubled root
     assert {"مداهمت", "المداهمه"} <= noun_forms("مداهمة")  # مداهمته: the enclitic is cut off
+    assert "لقاي" in noun_forms("لقاء")  # لقائها: the hamza on a ya before an enclitic
 
 
 # --- behaviour, on sentences written for these tests -----------------------------------------
@@ -251,6 +252,11 @@ def _events(text: str) -> list[tuple[str, str, str]]:
         ("داهمت القوات منزلا في المدينة", "COERCE", "داهمت"),
         ("أطلق سراح عشرة معتقلين", "RETREAT", "أطلق سراح"),
         ("وقعت اتفاقية للتجارة مع جيرانها", "AGREE", "وقعت اتفاقية"),
+        ("خلال لقائها نظيرتها الفرنسية", "CONSULT", "لقائها"),
+        ("أدى الانفجار إلى إصابته بجروح", "ASSAULT", "إصابته"),
+        ("عقد الوزيران اجتماعا في القاهرة", "CONSULT", "اجتماعا"),
+        ("ترفض الحكومة التفاوض مع الحركة", "CONSULT", "التفاوض"),
+        ("أجرى محادثات هاتفية مع نظيره", "CONSULT", "محادثات هاتفية"),
     ],
 )
 def test_new_triggers_are_drafted(text: str, etype: str, trigger: str) -> None:

@@ -73,12 +73,15 @@ def present_forms(spec: str) -> set[str]:
 
 def noun_forms(noun: str) -> set[str]:
     """Written forms of a verbal noun or noun (normalised): with and without the article,
-    and a final taa marbuta as ت before an enclitic (مداهمته -> مداهمت). An accusative
+    a final taa marbuta as ت and a final hamza on a ya before an enclitic (مداهمته ->
+    مداهمت، لقائها -> لقائ). An accusative
     (هجوما) is listed where it is wanted: «احتجاجا على» gives a reason, not an event."""
     base = " ".join(words_of(noun))
     forms = {base, "ال" + base}
     if " " not in base and base.endswith("ه") and len(base) > 3:  # taa marbuta, normalised
         forms.add(base[:-1] + "ت")
+    if " " not in base and base.endswith("اء") and len(base) > 3:  # لقاء: لقائه، اعتداءاتهم
+        forms.add(" ".join(words_of(base[:-1] + "ئ")))  # the hamza sits on a ya: لقائها
     return forms
 
 
