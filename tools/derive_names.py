@@ -164,9 +164,10 @@ def _strings(value: object) -> Iterable[str]:
     elif isinstance(value, list):
         for item in value:
             yield from _strings(item)
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from _strings(item)
+    elif isinstance(value, dict):  # events.yaml's senses: their contexts are no lexicon words
+        for name, item in value.items():
+            if not str(name).startswith("unless_"):
+                yield from _strings(item)
 
 
 # --- person names --------------------------------------------------------------------------------

@@ -284,6 +284,8 @@ def test_doubtful_words_are_left_out() -> None:
         ("توصل الطرفان إلى اتفاق", "اتفاق", "وقعت الهجمات بموجب الاتفاق", "الاتفاق"),  # a treaty made
         ("رحبت باتفاقية جديدة", "اتفاقية", "قبلت الحركة بالاتفاقيات الموقعة", "الاتفاقيات"),
         ("عذب السجناء في المعتقل", "عذب", "شرب الناس ماء عذب", "عذب"),  # sweet
+        # a phrase: shooting, or a ceasefire
+        ("قتل شخصان في إطلاق نار", "إطلاق نار", "دعا إلى وقف فوري لإطلاق النار", "إطلاق النار"),
     ],
 )
 def test_a_many_sensed_word_is_drafted_only_where_its_context_says_event(
@@ -302,6 +304,7 @@ def test_the_context_of_a_sense_stops_at_punctuation() -> None:
     "sense",
     [
         {"verb": "ضرب", "noun": "ضربة"},  # two words
+        {"phrase": "إطلاق النار", "form": "ضرب"},
         {"unless_next": ["مثلا"]},  # none
         {"verb": "ضرب", "unless_nxt": ["مثلا"]},  # a misspelt key
         {"form": "ضربوه"},  # not a form the lexicon lists

@@ -116,7 +116,8 @@ class OtherSense:
 
 
 AFTER = 3  # how many words after a many-sensed form its context reaches
-SENSE_KEYS = {"verb", "noun", "form", "unless_next", "unless_after", "unless_previous", "except_forms"}
+SENSE_WORDS = ("verb", "noun", "form", "phrase")
+SENSE_KEYS = {*SENSE_WORDS, "unless_next", "unless_after", "unless_previous", "except_forms"}
 
 
 def _normalised(words: Any) -> frozenset[str]:
@@ -129,10 +130,10 @@ def _sense_source(etype: str) -> str:
 
 def _checked_sense(etype: str, sense: Any) -> dict[str, Any]:
     """A ``senses`` entry, or an error naming its type: one of verb, noun, form and known keys."""
-    words = [sense.get(k) for k in ("verb", "noun", "form")] if isinstance(sense, dict) else []
+    words = [sense.get(k) for k in SENSE_WORDS] if isinstance(sense, dict) else []
     if len([w for w in words if w]) != 1 or set(sense) - SENSE_KEYS:
         raise InputError(
-            f"{_sense_source(etype)}: expected one of verb, noun, form with unless_next /"
+            f"{_sense_source(etype)}: expected one of verb, noun, form, phrase with unless_next /"
             f" unless_after / unless_previous, got {sense!r}"
         )
     return dict(sense)
@@ -199,7 +200,13 @@ class TriggerLexicon:
             _normalised(sense.get("unless_after")),
             _normalised(sense.get("unless_previous")),
         )
-        verb, noun, form = (sense.get(k) for k in ("verb", "noun", "form"))
+        verb, noun, form, phrase = (sense.get(k) for k in SENSE_WORDS)
+        if phrase:  # a multiword trigger, its context keyed by its words (اطلاق النار)
+            words = words_of(str(phrase))
+            self._add_phrase(words, nominal)
+            key = " ".join(words)
+            self.other_senses[key] = self.other_senses.get(key, OtherSense()) | other
+            return
         if verb:
             forms = verb_forms(verb) - _normalised(sense.get("except_forms"))
             self.past |= past_forms(verb) & forms
@@ -281,14 +288,15 @@ class TriggerLexicon:
             if match is None:
                 continue
             n, cut, trigger = match
-            if n == 1 and form in self.other_senses:
+            key = form if n == 1 else " ".join((form, *t.texts[i + 1 : i + n]))
+            if key in self.other_senses:
                 previous = t.texts[i - 1] if i and t.joined[i - 1] else ""
-                following = t.texts[i + 1 : i + 1 + AFTER]
+                following = t.texts[i + n : i + n + AFTER]
                 for k in range(len(following)):  # the clause: up to a punctuation mark
-                    if not t.joined[i + k]:
+                    if not t.joined[i + n - 1 + k]:
                         following = following[:k]
                         break
-                if self.other_senses[form].says(previous, following):
+                if self.other_senses[key].says(previous, following):
                     continue
             start, end = t.spans[i][0] + cut, t.spans[i + n - 1][1]
             # entities are sorted and apart: only the last one starting before ``end`` may overlap
