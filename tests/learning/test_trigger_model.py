@@ -101,13 +101,6 @@ def test_a_corpus_without_events_trains_no_trigger_tagger(new_project: Callable[
 # --- the merge, on triggers made by hand ----------------------------------------------------
 
 
-class Merger(trigger_model.TriggerTagger):
-    """The merge alone: no tagger file is needed to decide between two lists."""
-
-    def __init__(self, evaluation: dict[str, Any]) -> None:
-        self.evaluation = evaluation
-
-
 def found(i: int, j: int, etype: str, rule: str) -> tuple[int, int, int, Trigger]:
     return (i, j, i * 10, Trigger(etype, True, 0.5, rule))
 
@@ -128,21 +121,21 @@ def measured(crf_precision: float, conflicts: tuple[float, float, int] = (0.0, 0
 
 
 def test_the_same_trigger_keeps_the_lexicons_span() -> None:
-    merged = Merger(measured(0.9)).merge(LEXICON, [found(1, 2, "AGREE", "crf")])
+    merged = trigger_model.merge(LEXICON, [found(1, 2, "AGREE", "crf")], measured(0.9))
     assert merged == LEXICON
 
 
 def test_a_lone_model_trigger_is_kept_only_where_its_type_is_precise_enough() -> None:
     lone = found(8, 9, "PROTEST", "crf")
-    assert lone in Merger(measured(0.9)).merge(LEXICON, [lone])
-    assert Merger(measured(0.2)).merge(LEXICON, [lone]) == LEXICON
+    assert lone in trigger_model.merge(LEXICON, [lone], measured(0.9))
+    assert trigger_model.merge(LEXICON, [lone], measured(0.2)) == LEXICON
 
 
 def test_a_type_conflict_goes_to_the_source_right_more_often_where_they_disagreed() -> None:
     rival = found(5, 6, "PROTEST", "crf")
-    assert Merger(measured(0.9)).merge(LEXICON, [rival]) == LEXICON  # nothing measured: the lexicon
-    assert Merger(measured(0.9, (0.8, 0.1, 50))).merge(LEXICON, [rival]) == LEXICON
-    merged = Merger(measured(0.9, (0.1, 0.8, 50))).merge(LEXICON, [rival])
+    assert trigger_model.merge(LEXICON, [rival], measured(0.9)) == LEXICON  # nothing measured: the lexicon
+    assert trigger_model.merge(LEXICON, [rival], measured(0.9, (0.8, 0.1, 50))) == LEXICON
+    merged = trigger_model.merge(LEXICON, [rival], measured(0.9, (0.1, 0.8, 50)))
     assert [(f[0], f[3].type, f[3].rule) for f in merged] == [
         (0, "AGREE", "lexicon:agree"),
         (5, "PROTEST", "crf (over lexicon:assault)"),
@@ -151,7 +144,7 @@ def test_a_type_conflict_goes_to_the_source_right_more_often_where_they_disagree
 
 def test_alone_gives_the_models_triggers_only() -> None:
     mine = [found(3, 4, "PROTEST", "crf")]
-    assert Merger(measured(0.1)).merge(LEXICON, mine, alone=True) == mine
+    assert trigger_model.merge(LEXICON, mine, measured(0.1), alone=True) == mine
 
 
 def test_a_trigger_the_model_tags_keeps_its_proclitic_outside() -> None:

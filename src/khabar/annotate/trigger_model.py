@@ -128,9 +128,6 @@ class TriggerTagger:
         self.features = TriggerFeatures(finder, frozenset(self.tagger.info().attributes))
         self.evaluation = evaluation
 
-    def precision(self, source: str, etype: str) -> float:
-        return estimate(self.evaluation, source, etype, DEFAULT_PRECISION)
-
     def predict(
         self,
         doc: Document,
@@ -162,28 +159,34 @@ class TriggerTagger:
         return out
 
     def merge(self, lexicon: Found, model: Found, *, alone: bool = False) -> Found:
-        """Lexicon and model triggers. Where both draft one with the same type, the lexicon's
-        stays (it knows its form: phrase, clitics); with another type, the source right more
-        often where the two disagreed (measured on held-out documents) wins and says over
-        what; a trigger only the model drafts is kept where the model's precision for its
-        type reaches LONE_FLOOR. ``alone``: the model's only."""
-        if alone:
-            return model
-        conflicts = self.evaluation.get("conflicts", {})
-        model_decides = estimate(conflicts, "crf", "type", DEFAULT_PRECISION) > estimate(
-            conflicts, "rules", "type", DEFAULT_PRECISION
-        )
-        chosen = list(lexicon)
-        for i, j, start, tr in model:
-            rivals = [g for g in chosen if g[0] < j and i < g[1]]
-            if not rivals:
-                if self.precision("crf", tr.type) >= LONE_FLOOR:
-                    chosen.append((i, j, start, tr))
-            elif model_decides and all(g[3].type != tr.type for g in rivals):
-                over = ", ".join(g[3].rule for g in rivals)
-                chosen = [g for g in chosen if g not in rivals]
-                chosen.append((i, j, start, Trigger(tr.type, tr.verb, tr.score, f"crf (over {over})")))
-        return sorted(chosen, key=lambda f: f[0])
+        """:func:`merge` by this model's measured precision."""
+        return merge(lexicon, model, self.evaluation, alone=alone)
+
+
+def merge(lexicon: Found, model: Found, evaluation: dict[str, Any], *, alone: bool = False) -> Found:
+    """Lexicon and model triggers. Where both draft one with the same type, the lexicon's
+    stays (it knows its form: phrase, clitics); with another type, the source right more
+    often where the two disagreed (measured on held-out documents) wins and says over
+    what; a trigger only the model drafts is kept where the model's precision for its
+    type reaches LONE_FLOOR. ``evaluation``: the precision measured when the model was
+    trained (meta.json: ``evaluation.triggers``). ``alone``: the model's only."""
+    if alone:
+        return model
+    conflicts = evaluation.get("conflicts", {})
+    model_decides = estimate(conflicts, "crf", "type", DEFAULT_PRECISION) > estimate(
+        conflicts, "rules", "type", DEFAULT_PRECISION
+    )
+    chosen = list(lexicon)
+    for i, j, start, tr in model:
+        rivals = [g for g in chosen if g[0] < j and i < g[1]]
+        if not rivals:
+            if estimate(evaluation, "crf", tr.type, DEFAULT_PRECISION) >= LONE_FLOOR:
+                chosen.append((i, j, start, tr))
+        elif model_decides and all(g[3].type != tr.type for g in rivals):
+            over = ", ".join(g[3].rule for g in rivals)
+            chosen = [g for g in chosen if g not in rivals]
+            chosen.append((i, j, start, Trigger(tr.type, tr.verb, tr.score, f"crf (over {over})")))
+    return sorted(chosen, key=lambda f: f[0])
 
 
 def _model_trigger(
