@@ -34,6 +34,7 @@ from khabar.formats.labelstudio import (
     task_part,
 )
 from khabar.formats.labelstudio_parts import Part, part_document, part_layer, split
+from khabar.studio.json_stream import spilled_items
 
 BATCH = 1000
 
@@ -317,19 +318,28 @@ class Studio:
             int(u.id): str(u.email or u.username or u.id)
             for u in self._call("listing users", lambda: self.client.users.list())
         }
-        # a page at a time, never the whole project: memory stays flat in the number of tasks
-        tasks = self._listed(
-            "listing annotated tasks",
-            lambda page: self.client.tasks.list(
-                project=project,
-                only_annotated=True,
-                fields="all",  # an ``include`` list would cut the annotations to their ids
-                page=page,
-                page_size=BATCH,
-                request_options={"timeout_in_seconds": 600},
-            ),
-            lambda response: int(response.total),
+        # the export spilled to disk as it comes, read back a task at a time: flat memory
+        exported = spilled_items(
+            lambda spill: self._call(
+                "exporting the annotations",
+                lambda: spill.writelines(
+                    self.client.projects.exports.download_sync(
+                        project, export_type="JSON", request_options={"timeout_in_seconds": 600}
+                    )
+                ),
+            )
         )
+        try:
+            yield from self._exported_annotations(exported, users, since)
+        except (ValueError, UnicodeDecodeError) as err:
+            raise StudioError(
+                f"Label Studio at {self.url}: the export of project {project} cannot be read ({err})",
+                hint="run `khabar pull` again; nothing was written",
+            ) from None
+
+    def _exported_annotations(
+        self, tasks: Iterator[Any], users: dict[int, str], since: str | None
+    ) -> Iterator[RemoteAnnotation]:
         for t in tasks:
             ours = _khabar_task(t)
             if ours is None:
@@ -337,7 +347,7 @@ class Studio:
             doc_id, sha256, part, data = ours
             text = data.get(TEXT)
             seen = hashlib.sha256(text.encode("utf-8")).hexdigest() if isinstance(text, str) else ""
-            for a in t.annotations or []:
+            for a in _get(t, "annotations") or []:
                 if _get(a, "was_cancelled"):
                     continue
                 updated = str(_get(a, "updated_at") or _get(a, "created_at") or "")
@@ -348,7 +358,7 @@ class Studio:
                 annotator = users.get(int(who), f"user{who}") if who is not None else "unknown"
                 yield RemoteAnnotation(
                     doc_id,
-                    int(t.id),
+                    int(_get(t, "id")),
                     int(_get(a, "id")),
                     annotator,
                     updated,
@@ -361,9 +371,9 @@ class Studio:
 
 def _khabar_task(t: Any) -> tuple[str, str | None, Part, dict[str, Any]] | None:
     """A task's document id, text sha256, part and data, or None for a task khabar did not push."""
-    data = t.data or {}
+    data, meta = _get(t, "data") or {}, _get(t, "meta")
     doc_id = data.get("doc_id")
-    sha256, part = task_part(data, t.meta if isinstance(t.meta, dict) else None)
+    sha256, part = task_part(data, meta if isinstance(meta, dict) else None)
     if not isinstance(doc_id, str) or part is None:
         return None
     return doc_id, sha256, part, data

@@ -1,0 +1,45 @@
+"""Reading Label Studio's export (one JSON array) a task at a time."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from khabar.studio.json_stream import array_items
+
+TASKS = [
+    {"id": k, "data": {"text": "خبر " * k, "doc_id": f"d{k}"}, "annotations": [{"result": []}]}
+    for k in range(50)
+]
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 7, 64, 1 << 20])
+def test_every_item_comes_back_whatever_the_chunk_size(chunk: int) -> None:
+    text = json.dumps(TASKS, ensure_ascii=False, indent=1)
+    assert list(array_items(io.StringIO(text), chunk=chunk)) == TASKS
+
+
+@given(
+    st.lists(st.dictionaries(st.text(max_size=5), st.one_of(st.integers(), st.text(max_size=8)), max_size=4))
+)
+def test_any_array_of_objects_reads_back(items: list[dict[str, object]]) -> None:
+    text = json.dumps(items, ensure_ascii=False)
+    assert list(array_items(io.StringIO(text), chunk=3)) == items
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('{"id": 1}', "expected a JSON array"),
+        ('[{"id": 1}, {"id": 2', "cut off inside an item"),
+        ('[{"id": 1}', "no closing ]"),
+        ("", "no closing ]"),
+    ],
+)
+def test_a_cut_or_wrong_export_is_a_clear_error(text: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        list(array_items(io.StringIO(text), chunk=4))
