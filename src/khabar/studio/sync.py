@@ -168,8 +168,9 @@ class PullReport:
 def pull(project: Project, *, since: str | None = None) -> PullReport:
     """Read every annotation, check it, snap it to the guidelines and store it as a review layer.
 
-    Annotations are streamed a page at a time into a spill folder, one file per shard, and
-    the shards are then written one by one: memory stays flat in the number of tasks."""
+    Annotations are read from the project's export a task at a time into a spill folder, one
+    file per shard, and the shards are then written one by one: memory stays flat in the
+    number of tasks."""
     client = connect(project)
     scheme = project.scheme()
     remote = client.project(project_title(project), scheme, guidelines(project))
