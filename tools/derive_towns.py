@@ -14,9 +14,11 @@ ambiguous names; one written in other senses much more often (Zipf TOO_COMMON or
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -55,7 +57,9 @@ NOTE = """\
 """
 
 
-def zipf(word: str) -> float:
+@functools.cache
+def _frequencies() -> Callable[[str, str], float]:
+    """wordfreq's zipf_frequency, once checked to be the version the towns were derived with."""
     try:
         from importlib import metadata
 
@@ -67,7 +71,11 @@ def zipf(word: str) -> float:
             f"wordfreq {metadata.version('wordfreq')} is installed, the towns were derived with "
             f"{WORDFREQ_VERSION}: review the list and update tools/derive_towns.py"
         )
-    return float(wordfreq.zipf_frequency(word, "ar"))
+    return wordfreq.zipf_frequency  # type: ignore[no-any-return]
+
+
+def zipf(word: str) -> float:
+    return float(_frequencies()(word, "ar"))
 
 
 def towns(cities: dict[str, dict[str, Any]], common: set[str]) -> tuple[dict[str, list[str]], Counter[str]]:

@@ -29,7 +29,7 @@ from khabar.annotate.argument_words import (
     TITLE,
 )
 from khabar.annotate.arguments import arguments
-from khabar.annotate.gazetteer import Lexicon, words_of
+from khabar.annotate.gazetteer import Lexicon, normalised_words
 from khabar.annotate.labels import (
     ACTOR,
     ASSAULT,
@@ -73,10 +73,6 @@ class EventCandidate(NamedTuple):
     rule: str
 
 
-def _normalised(words: tuple[str, ...]) -> frozenset[str]:
-    return frozenset(" ".join(words_of(w)) for w in words)
-
-
 class EventFinder:
     """Finds events in a text whose entities are already found."""
 
@@ -89,10 +85,10 @@ class EventFinder:
         self.titles = lexicon["titles"]
         self.counterparts = lexicon["counterparts"]
         self.time_units = lexicon["time_units"]  # a duration («50 دقيقة») is no Time argument
-        self.locatives = _normalised(LOCATIVE_WORDS)
-        self.descriptors = _normalised(DESCRIPTOR_WORDS)
-        self.directions = _normalised(DIRECTION_WORDS)
-        self.destinations = _normalised(DESTINATION_WORDS)
+        self.locatives = normalised_words(LOCATIVE_WORDS)
+        self.descriptors = normalised_words(DESCRIPTOR_WORDS)
+        self.directions = normalised_words(DIRECTION_WORDS)
+        self.destinations = normalised_words(DESTINATION_WORDS)
         self._words: dict[str, tuple[Readings, int]] = {}
 
     # --- words ----------------------------------------------------------------------------

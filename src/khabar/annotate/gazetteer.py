@@ -21,6 +21,7 @@ variants of hamza, alif maqsura, taa marbuta and tashkeel need no entries of the
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -50,6 +51,11 @@ class Entry:
 def words_of(name: str) -> tuple[str, ...]:
     """A name as a tuple of normalised words (hyphens count as spaces)."""
     return tuple(normalize(name).replace("-", " ").split())
+
+
+def normalised_words(words: Iterable[object] | None) -> frozenset[str]:
+    """Listed words (or phrases) as the analysis view writes them."""
+    return frozenset(" ".join(words_of(str(w))) for w in words or ())
 
 
 def inflections(adjective: str) -> list[str]:

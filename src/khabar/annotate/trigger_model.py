@@ -23,6 +23,7 @@ from khabar.annotate.tokens import Candidate, Tokens
 from khabar.annotate.triggers import Trigger
 from khabar.corpus.model import Document, Layer
 from khabar.text.analysis import Analysis
+from khabar.text.clitics import proclitic_analyses
 from khabar.text.tagging import runs_of_tags, tags_of_spans
 
 TRIGGERS_FILE = "triggers.crfsuite"  # beside the entity tagger's model.crfsuite
@@ -208,9 +209,4 @@ def _model_trigger(
 
 def _article_proclitics(word: str) -> int:
     """How many proclitic letters come before an article (والاتفاق 1، وبالاتفاق 2، للاتفاق 1)."""
-    if word.startswith("لل") and len(word) > 4:
-        return 1
-    for n in (2, 1):
-        if len(word) > n + 3 and all(c in "وفبكل" for c in word[:n]) and word[n : n + 2] == "ال":
-            return n
-    return 0
+    return max((cut for cut, stem in proclitic_analyses(word) if stem.startswith("ال")), default=0)

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from khabar.annotate.gazetteer import EVENTS_FILE, words_of
+from khabar.annotate.gazetteer import EVENTS_FILE, normalised_words, words_of
 from khabar.annotate.tokens import Candidate, Tokens
 from khabar.errors import InputError, SchemeError
 from khabar.text.clitics import proclitic_analyses
@@ -120,10 +120,6 @@ SENSE_WORDS = ("verb", "noun", "form", "phrase")
 SENSE_KEYS = {*SENSE_WORDS, "unless_next", "unless_after", "unless_previous", "except_forms"}
 
 
-def _normalised(words: Any) -> frozenset[str]:
-    return frozenset(" ".join(words_of(str(w))) for w in words or ())
-
-
 def _sense_source(etype: str) -> str:
     return f"khabar/data/lexicon/{EVENTS_FILE}.yaml: {etype}: senses"
 
@@ -196,9 +192,9 @@ class TriggerLexicon:
         words that point to its other sense; ``except_forms``: forms left out altogether."""
         # unless_next: the next word; unless_after: one of the next AFTER words
         other = OtherSense(
-            _normalised(sense.get("unless_next")),
-            _normalised(sense.get("unless_after")),
-            _normalised(sense.get("unless_previous")),
+            normalised_words(sense.get("unless_next")),
+            normalised_words(sense.get("unless_after")),
+            normalised_words(sense.get("unless_previous")),
         )
         verb, noun, form, phrase = (sense.get(k) for k in SENSE_WORDS)
         if phrase:  # a multiword trigger, its context keyed by its words (اطلاق النار)
@@ -208,7 +204,7 @@ class TriggerLexicon:
             self.other_senses[key] = self.other_senses.get(key, OtherSense()) | other
             return
         if verb:
-            forms = verb_forms(verb) - _normalised(sense.get("except_forms"))
+            forms = verb_forms(verb) - normalised_words(sense.get("except_forms"))
             self.past |= past_forms(verb) & forms
         elif noun:
             forms = noun_forms(noun)
