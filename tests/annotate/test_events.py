@@ -266,6 +266,25 @@ def test_trigger_lookups_ruled_out_by_their_opening_letters_are_no_trigger(
         # a place near what is said or decided is where what it is about happens
         ("رفضت الحكومة نشر قوات في دارفور", "رفضت", []),
         ("طالبت الحكومة بالإفراج عن المعتقلين في لبنان", "طالبت", []),
+        # a title's own words and whose title it is lead to the name
+        (
+            "وأجرى بايدن اتصالا مع رئيس المكتب السياسي لحركة حماس إسماعيل هنية",
+            "اتصالا",
+            [("Actor", "بايدن"), ("Recipient", "إسماعيل هنية")],
+        ),
+        (
+            "تباحث أردوغان مع الأمين العام للأمم المتحدة أنطونيو غوتيريش",
+            "تباحث",
+            [("Actor", "أردوغان"), ("Recipient", "أنطونيو غوتيريش")],
+        ),
+        # «بين X و Y» after the trigger's place, each after its title
+        (
+            "عقد اجتماع في موسكو بين الرئيس بوتين ووزير الخارجية الصيني وانغ يي",
+            "اجتماع",
+            [("Actor", "بوتين"), ("Recipient", "وانغ يي"), ("Place", "موسكو")],
+        ),
+        ("محادثات بين الرئيس بوتين والمسؤول الأول عن الملف", "محادثات", [("Actor", "بوتين")]),
+        ("قتل ثلاثة من بين المدنيين وبوتين", "قتل", []),  # «من بين»: among, no pair
     ],
 )
 def test_argument_classes(text: str, trigger: str, arguments: list[tuple[str, str]]) -> None:

@@ -1,10 +1,12 @@
-"""What the argument rules read around a trigger: the sentence's entities with the words
-that mark them, and where a trigger's own sentence begins and ends."""
+"""What the argument rules read around one trigger: the entities after it and before it,
+its place, a «بين X و Y» pair, within its sentence and the triggers next to it."""
 
 from __future__ import annotations
 
 import bisect
 
+# the argument modules share one declaration, made with the words
+from khabar.annotate.argument_tables import Entity, Following, TextTables
 from khabar.annotate.argument_words import (
     ACTORS,
     ANCHOR,
@@ -22,129 +24,12 @@ from khabar.annotate.argument_words import (
     TIMES,
     TITLE,
 )
-
-# the three argument modules share one declaration, made with the words
 from khabar.annotate.argument_words import LABELS as LABELS
-from khabar.annotate.labels import (
-    NORP,
-)
-from khabar.annotate.tokens import Candidate, Tokens
+from khabar.annotate.labels import PER
+from khabar.annotate.tokens import Candidate
 
-
-class _Entity:
-    """An entity candidate with what the argument rules ask of it (worked out when asked:
-    most entities are far from any trigger)."""
-
-    __slots__ = ("_marker", "candidate", "durations", "first", "last", "t")
-
-    def __init__(self, c: Candidate, t: Tokens, first: int, last: int, durations: frozenset[str]) -> None:
-        self.candidate = c
-        self.t = t
-        self.durations = durations
-        self.first = first  # the words it starts and ends in
-        self.last = last
-        self._marker: str | None = None
-
-    @property
-    def clitic(self) -> str:
-        return self.t.norm[self.t.spans[self.first][0] : self.candidate.start]
-
-    @property
-    def marker(self) -> str:
-        """How the entity is attached: "ل" or "ب" (clitics), "prep" (على، ضد، إلى، مع) or ""."""
-        if self._marker is None:
-            clitic, t, first = self.clitic, self.t, self.first
-            if clitic.endswith(("ل", "ب")):
-                self._marker = clitic[-1]
-            elif first > 0 and t.texts[first - 1] in ("علي", "ضد", "الي", "مع") and t.joined[first - 1]:
-                self._marker = "prep"
-            else:
-                self._marker = ""
-        return self._marker
-
-    @property
-    def conjoined(self) -> bool:
-        return self.clitic.startswith("و")  # the second of a pair: «بين بايدن وبوتين»
-
-    @property
-    def plural(self) -> bool:
-        """A nationality as a plural noun («الفلسطينيين»), not an adjective («الأمريكي»)."""
-        c = self.candidate
-        return c.label == NORP and self.t.norm[c.start : c.end].endswith(("ين", "ون"))
-
-    @property
-    def duration(self) -> bool:
-        c = self.candidate  # «50 دقيقة» is no Time argument
-        return any(w in self.durations for w in self.t.norm[c.start : c.end].split())
-
-
-class _Following:
-    """An entity after a trigger, as the argument rules see it."""
-
-    __slots__ = ("after_title", "agent", "counterpart", "distance", "of", "prep")
-
-    def __init__(
-        self, of: _Entity, distance: int, after_title: bool, counterpart: bool, agent: bool, prep: bool
-    ) -> None:
-        self.of = of
-        self.distance = distance  # content words between the trigger and the entity (titles do not count)
-        self.after_title = after_title
-        self.counterpart = counterpart  # introduced by «ونظيره»
-        self.agent = agent  # introduced by «على يد» or «من قبل»
-        self.prep = prep  # after على، ضد، إلى، مع and titles only: «مع الرئيس الفرنسي جاك شيراك»
-
-    @property
-    def entity(self) -> Candidate:
-        return self.of.candidate
-
-    @property
-    def marker(self) -> str:
-        """How the entity is attached: "ل" or "ب" (clitics), "prep" (على، ضد، إلى، مع) or ""."""
-        marker = self.of.marker  # worked out only for the entities the rules look at
-        return "prep" if marker == "" and self.prep else marker
-
-
-class TextTables:
-    """Per-text tables the argument rules read: entities by word, word flags, stops."""
-
-    def __init__(
-        self, t: Tokens, entities: list[Candidate], flags: list[int], durations: frozenset[str]
-    ) -> None:
-        starts = t.starts
-        self.t = t
-        self.n = len(starts)
-        self.flags = flags
-        #: the entity whose first (last) word is word k, or None
-        self.first: list[_Entity | None] = [None] * self.n
-        self.last: list[_Entity | None] = [None] * self.n
-        # entities are sorted and apart: one walk over the words finds where each starts and ends
-        k = 0
-        for c in entities:
-            while k + 1 < self.n and starts[k + 1] <= c.start:
-                k += 1
-            last = k
-            while last + 1 < self.n and starts[last + 1] < c.end:
-                last += 1
-            e = _Entity(c, t, k, last, durations)
-            self.first[k] = e
-            self.last[last] = e
-        #: a comma (colon) after word k, and before word k + 1
-        self.comma = self._after(t, "،")
-        self.colon = self._after(t, ":")
-        self.between = "بين" in t.texts
-
-    def _after(self, t: Tokens, mark: str) -> list[bool]:
-        found = [False] * self.n
-        starts = t.starts
-        k = -1  # the word before the mark (marks are no word): the marks come in order
-        at = t.norm.find(mark)
-        while at != -1:
-            while k + 1 < self.n and starts[k + 1] <= at:
-                k += 1
-            if 0 <= k < self.n - 1:
-                found[k] = True
-            at = t.norm.find(mark, at + 1)
-        return found
+BETWEEN_REACH = 5  # words from a trigger to its «بين»
+TITLE_REACH = 3  # words a title's complement may take before the name: «رئيس المكتب السياسي لحماس»
 
 
 class TriggerContext:
@@ -179,13 +64,13 @@ class TriggerContext:
         # the sentence: its offsets, and its first word and the word after its last
         self.sent_low, self.sent_high, self.sent_first, self.sent_end = sentence
 
-    def inside(self, e: _Entity) -> bool:
+    def inside(self, e: Entity) -> bool:
         return self.low <= e.candidate.start and e.candidate.end <= self.high
 
-    def in_sentence(self, e: _Entity) -> bool:
+    def in_sentence(self, e: Entity) -> bool:
         return self.sent_low <= e.candidate.start and e.candidate.end <= self.sent_high
 
-    def located(self, e: _Entity, destination: bool) -> int:
+    def located(self, e: Entity, destination: bool) -> int:
         """LOCATED if a place entity is introduced as a place (في X، بX، قرب X، في مدينة X،
         بأنحاء X، مناطق متفرقة من X، شمال X; إلى X if ``destination``), ANCHOR if it is only
         the reference point of a direction after another place («الموصل شمال العراق»), else 0."""
@@ -274,7 +159,7 @@ class TriggerContext:
             steps += 1
         return None
 
-    def after(self, j: int) -> tuple[list[_Following], Candidate | None]:
+    def after(self, j: int) -> tuple[list[Following], Candidate | None]:
         """What follows word j, in one walk over its words (an entity is one step):
 
         - the entities of the same clause that are not places introduced as such, with how
@@ -285,11 +170,12 @@ class TriggerContext:
         d = self.doc
         first, flags, colon, comma, texts = d.first, d.flags, d.colon, d.comma, d.t.texts
         low, high, end = self.low, self.high, self.end_word
-        found: list[_Following] = []
+        found: list[Following] = []
         time = None
         k, distance, steps, after_title, counterpart = j, 0, 0, False, False
         following = located = True
         prep = False  # a recipient preposition, then titles and nationalities only
+        titled = 0  # words a title may still run on for
         while k < end:
             if following and (
                 distance > 5 or (k > j and (colon[k - 1] or (comma[k - 1] and not flags[k] & COUNTERPART)))
@@ -304,15 +190,21 @@ class TriggerContext:
                 c = e.candidate
                 if low <= c.start and c.end <= high:
                     label = c.label
+                    if following and titled and self.affiliation(e):
+                        after_title = True  # «الأمين العام للأمم المتحدة كوفي أنان»: whose title
+                        k = e.last + 1
+                        steps += 1
+                        continue
                     if (
                         following
                         and (label not in BRIDGE_LABELS or e.plural)
                         and (label not in PLACES or not self.located(e, False))
                     ):
                         agent = k >= 2 and (texts[k - 2], texts[k - 1]) in (("علي", "يد"), ("من", "قبل"))
-                        found.append(_Following(e, distance, after_title, counterpart, agent, prep))
+                        found.append(Following(e, distance, after_title, counterpart, agent, prep))
                     if label not in BRIDGE_LABELS:
                         prep = False
+                    titled = 0
                     if located and label in TIMES and time is None and not e.duration:
                         time = c
                     k = e.last + 1
@@ -322,7 +214,11 @@ class TriggerContext:
                 word = flags[k]
                 if texts[k] in RECIPIENT_PREPOSITIONS:
                     prep = True
-                elif not word & TITLE:
+                elif word & TITLE:
+                    titled = TITLE_REACH
+                elif titled:
+                    titled -= 1  # the title's own words: «رئيس المكتب السياسي لحماس خالد مشعل»
+                else:
                     prep = False
                 if word & COUNTERPART:
                     counterpart = True
@@ -333,6 +229,18 @@ class TriggerContext:
             k += 1
             steps += 1
         return found, time
+
+    def affiliation(self, e: Entity) -> bool:
+        """A name that only says whose a title is, a person's name right after it («وزير
+        خارجية قطر الشيخ محمد»، «رئيس المكتب السياسي لحماس خالد مشعل»)."""
+        if e.candidate.label == PER:
+            return False
+        d = self.doc
+        k = e.last + 1
+        while k < self.end_word and d.flags[k] & TITLE and k <= e.last + 2:
+            k += 1
+        following = d.first[k] if k < self.end_word else None
+        return following is not None and self.inside(following) and following.candidate.label == PER
 
     def before(self, i: int, reach: int) -> Candidate | None:
         """The subject: the nearest unmarked actor entity ending within ``reach`` words before."""
@@ -349,18 +257,49 @@ class TriggerContext:
                 return e.candidate
         return None
 
-    def between(self, j: int) -> tuple[Candidate, Candidate] | None:
-        """«بين X و Y» right after the trigger: X acts, Y receives."""
+    def between(self, j: int) -> tuple[Candidate, Candidate | None] | None:
+        """«بين X و Y» after the trigger (its place may come first: «اجتماع في السراي بين»):
+        X acts, Y receives; each may come after its title («بين الرئيس السنيورة ووفد الأمم
+        المتحدة»), and Y may be no name the drafts know."""
         d = self.doc
         if not d.between:
             return None
-        for k in range(j, min(j + 3, d.n - 1)):
-            if d.t.texts[k] == "بين":
-                first = d.first[k + 1]
-                if first is None or not self.inside(first) or first.candidate.label not in ACTORS:
-                    return None
-                nxt = d.first[first.last + 1] if first.last + 1 < d.n else None
-                if nxt is not None and self.inside(nxt) and nxt.conjoined:
-                    return first.candidate, nxt.candidate
+        for k in range(j, min(j + BETWEEN_REACH, self.end_word - 1)):
+            if d.comma[k - 1] and k > j:
                 return None
+            if d.t.texts[k] == "بين" and d.t.texts[k - 1] != "من":  # «من بين»: among
+                first = self._titled_name(k + 1)
+                if first is None:
+                    return None
+                k = first.last + 1
+                if k >= self.end_word or not d.t.texts[k].startswith("و"):
+                    return None  # «وY»، «ووفد Y»: the second of the pair
+                second = self._titled_name(k)
+                return first.candidate, second.candidate if second is not None else None
+        return None
+
+    def _titled_name(self, k: int) -> Entity | None:
+        """The actor named at word k, after its title if it has one («الرئيس السنيورة»،
+        «منسق السياسة الخارجية بالاتحاد الأوروبي خافيير سولانا»)."""
+        d = self.doc
+        titled = 0
+        start = k
+        while k < self.end_word and k < start + 2 * TITLE_REACH:
+            if k > start and (d.comma[k - 1] or d.colon[k - 1]):
+                return None
+            e = d.first[k]
+            if e is not None:
+                if not self.inside(e):
+                    return None
+                if e.candidate.label in ACTORS and not (titled and self.affiliation(e)):
+                    return e
+                k = e.last + 1
+                continue
+            if d.flags[k] & TITLE or k == start:  # a title, or a head noun: «ووفد الأمم المتحدة»
+                titled = TITLE_REACH
+            elif titled:
+                titled -= 1
+            else:
+                return None  # «بين الحين والآخر»: no name
+            k += 1
         return None

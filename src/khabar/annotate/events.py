@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from khabar.annotate.argument_context import TextTables, TriggerContext
+from khabar.annotate.argument_context import TriggerContext
+from khabar.annotate.argument_tables import TextTables
 from khabar.annotate.argument_words import (
     CLAUSE,
     CLAUSE_STARTS,
@@ -82,7 +83,8 @@ class EventFinder:
         self.irrealis_longest = max((len(p.split()) for p in self.irrealis), default=1)
         self.irrealis_firsts = frozenset(p.split()[0] for p in self.irrealis)
         self.recipient_prepositions = lexicon["recipient_prepositions"]
-        self.titles = lexicon["titles"]
+        # every word of a title: «الأمين العام للأمم المتحدة كوفي أنان» is a title chain too
+        self.titles = frozenset(w for title in lexicon["titles"] for w in title.split())
         self.counterparts = lexicon["counterparts"]
         self.time_units = lexicon["time_units"]  # a duration («50 دقيقة») is no Time argument
         self.locatives = normalised_words(LOCATIVE_WORDS)

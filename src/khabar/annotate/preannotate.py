@@ -50,6 +50,7 @@ RULE_MODULES = (
     "annotate.events",
     "annotate.arguments",
     "annotate.argument_context",
+    "annotate.argument_tables",
     "annotate.argument_words",
     "annotate.crf",
     "annotate.combined",
