@@ -285,6 +285,18 @@ def test_trigger_lookups_ruled_out_by_their_opening_letters_are_no_trigger(
         ),
         ("محادثات بين الرئيس بوتين والمسؤول الأول عن الملف", "محادثات", [("Actor", "بوتين")]),
         ("قتل ثلاثة من بين المدنيين وبوتين", "قتل", []),  # «من بين»: among, no pair
+        # a date earlier in the trigger's clause; a duration is none, a count from now is one
+        (
+            "أجرى بوتين أمس محادثات مع أردوغان",
+            "محادثات",
+            [("Actor", "بوتين"), ("Recipient", "أردوغان"), ("Time", "أمس")],
+        ),
+        ("وافقت إيران على تعليق التخصيب لمدة 90 يوما", "وافقت", [("Actor", "إيران")]),
+        ("اعتقلت الشرطة عشرة أشخاص قبل ثلاثة أيام", "اعتقلت", [("Time", "قبل ثلاثة أيام")]),
+        # a place of another clause is not the trigger's: a bracket, a Latin comma, «أن»
+        ("قتل ثلاثة في بغداد ( الفرنسية ) اعتقلت الشرطة عشرة", "اعتقلت", []),
+        ("قتل ثلاثة في بغداد , بينما اعتقلت الشرطة عشرة", "اعتقلت", []),
+        ("في بغداد أضافت المصادر أن الطائرات دمرت المنزل", "دمرت", []),
     ],
 )
 def test_argument_classes(text: str, trigger: str, arguments: list[tuple[str, str]]) -> None:

@@ -28,6 +28,7 @@ from khabar.annotate.argument_words import LABELS as LABELS
 from khabar.annotate.labels import PER
 from khabar.annotate.tokens import Candidate
 
+TIME_REACH = 5  # words back to a date in the trigger's clause
 BETWEEN_REACH = 5  # words from a trigger to its «بين»
 TITLE_REACH = 3  # words a title's complement may take before the name: «رئيس المكتب السياسي لحماس»
 
@@ -147,8 +148,8 @@ class TriggerContext:
             steps += 1
         k, steps = i - 1, 0
         while k >= self.sent_first and steps < 12:
-            if comma[k] or colon[k]:
-                break
+            if comma[k] or colon[k] or d.flags[k] & CLAUSE:
+                break  # «في البقيعة ... وأضافت المصادر أن المروحيات دمرت»: another clause's place
             e = last[k]
             if e is not None and self.in_sentence(e):
                 if self.located(e, destination) == LOCATED:
@@ -242,19 +243,45 @@ class TriggerContext:
         following = d.first[k] if k < self.end_word else None
         return following is not None and self.inside(following) and following.candidate.label == PER
 
-    def before(self, i: int, reach: int) -> Candidate | None:
-        """The subject: the nearest unmarked actor entity ending within ``reach`` words before."""
+    def time_before(self, i: int) -> Candidate | None:
+        """A date in the trigger's clause before it, where none follows: «أجرى شيراك أمس
+        محادثات»، «قصف إسرائيلي الأربعاء أدى إلى استشهاد»."""
         d = self.doc
-        for k in range(i - 1, max(self.first_word, i - reach) - 1, -1):
-            if d.comma[k] or (d.colon[k] and k < i - 1):
+        k = i - 1
+        while k >= max(self.first_word, i - TIME_REACH):
+            if d.comma[k] or d.colon[k] or d.flags[k] & CLAUSE:
+                return None
+            e = d.last[k]
+            if e is not None:
+                if not self.inside(e):
+                    return None
+                if e.candidate.label in TIMES and not e.duration:
+                    return e.candidate
+                k = e.first
+            k -= 1
+        return None
+
+    def before(self, i: int, reach: int) -> Candidate | None:
+        """The subject: the nearest unmarked actor entity ending within ``reach`` words before
+        (a date between does not count: «أجرى شيراك أمس محادثات»)."""
+        d = self.doc
+        k = i - 1
+        while k >= max(self.first_word, i - reach):
+            if d.comma[k] or d.bracket[k] or (d.colon[k] and k < i - 1):
                 break
             if d.flags[k] & CLAUSE:
                 break  # «روته أن الحلف سيعزز»: the subject is in another clause
             e = d.last[k]
-            if e is not None and self.inside(e) and e.candidate.label in ACTORS:
-                if e.marker != "" or self.located(e, False):
-                    return None  # «وفي بغداد اختطف»: a place, no subject
-                return e.candidate
+            if e is not None and self.inside(e):
+                if e.candidate.label in TIMES:
+                    reach += e.last - e.first + 1
+                    k = e.first - 1
+                    continue
+                if e.candidate.label in ACTORS:
+                    if e.marker != "" or self.located(e, False):
+                        return None  # «وفي بغداد اختطف»: a place, no subject
+                    return e.candidate
+            k -= 1
         return None
 
     def between(self, j: int) -> tuple[Candidate, Candidate | None] | None:

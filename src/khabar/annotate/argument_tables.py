@@ -3,9 +3,18 @@ them (a clitic, a preposition, «على يد»), each word's flags, and the comm
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from khabar.annotate.argument_words import LABELS as LABELS  # the argument modules share one declaration
 from khabar.annotate.labels import NORP
 from khabar.annotate.tokens import Candidate, Tokens
+
+
+class Durations(NamedTuple):
+    """The words of a duration: its units, and what makes it a point in time instead."""
+
+    units: frozenset[str]
+    from_now: frozenset[str]
 
 
 class Entity:
@@ -14,7 +23,7 @@ class Entity:
 
     __slots__ = ("_marker", "candidate", "durations", "first", "last", "t")
 
-    def __init__(self, c: Candidate, t: Tokens, first: int, last: int, durations: frozenset[str]) -> None:
+    def __init__(self, c: Candidate, t: Tokens, first: int, last: int, durations: Durations) -> None:
         self.candidate = c
         self.t = t
         self.durations = durations
@@ -51,8 +60,13 @@ class Entity:
 
     @property
     def duration(self) -> bool:
-        c = self.candidate  # «50 دقيقة» is no Time argument
-        return any(w in self.durations for w in self.t.norm[c.start : c.end].split())
+        """«50 دقيقة»، «لمدة 90 يوما» are no Time argument; «قبل 12 يوما» is one."""
+        c, t = self.candidate, self.t
+        words = t.norm[c.start : c.end].split()
+        if not any(w in self.durations.units for w in words):
+            return False
+        before = t.texts[self.first - 1] if self.first > 0 else ""
+        return words[0] not in self.durations.from_now and before not in self.durations.from_now
 
 
 class Following:
@@ -84,9 +98,7 @@ class Following:
 class TextTables:
     """Per-text tables the argument rules read: entities by word, word flags, stops."""
 
-    def __init__(
-        self, t: Tokens, entities: list[Candidate], flags: list[int], durations: frozenset[str]
-    ) -> None:
+    def __init__(self, t: Tokens, entities: list[Candidate], flags: list[int], durations: Durations) -> None:
         starts = t.starts
         self.t = t
         self.n = len(starts)
@@ -105,20 +117,31 @@ class TextTables:
             e = Entity(c, t, k, last, durations)
             self.first[k] = e
             self.last[last] = e
-        #: a comma (colon) after word k, and before word k + 1
-        self.comma = self._after(t, "،")
-        self.colon = self._after(t, ":")
+        #: a comma (a colon or a bracket: «( الفرنسية )» ends a headline) after word k, and
+        #: before word k + 1; news writes the Latin comma too
+        self.comma = self._after(t, "،,")
+        self.bracket = self._after(t, "()")
+        self.colon = [c or b for c, b in zip(self._after(t, ":"), self.bracket, strict=True)]
         self.between = "بين" in t.texts
 
-    def _after(self, t: Tokens, mark: str) -> list[bool]:
+    def _after(self, t: Tokens, marks: str) -> list[bool]:
         found = [False] * self.n
         starts = t.starts
+        norm = t.norm
+        ats = sorted(at for mark in marks if mark in norm for at in _positions(norm, mark))
         k = -1  # the word before the mark (marks are no word): the marks come in order
-        at = t.norm.find(mark)
-        while at != -1:
+        for at in ats:
             while k + 1 < self.n and starts[k + 1] <= at:
                 k += 1
             if 0 <= k < self.n - 1:
                 found[k] = True
-            at = t.norm.find(mark, at + 1)
         return found
+
+
+def _positions(text: str, mark: str) -> list[int]:
+    found = []
+    at = text.find(mark)
+    while at != -1:
+        found.append(at)
+        at = text.find(mark, at + 1)
+    return found

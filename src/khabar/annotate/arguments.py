@@ -38,6 +38,8 @@ def arguments(
     actor: Candidate | None = None
     recipient: Candidate | None = None
     after, time = ctx.after(j)
+    if time is None:
+        time = ctx.time_before(i)
     pair = ctx.between(j)
     if pair is not None:
         actor, recipient = pair

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 from khabar.annotate.argument_context import TriggerContext
-from khabar.annotate.argument_tables import TextTables
+from khabar.annotate.argument_tables import Durations, TextTables
 from khabar.annotate.argument_words import (
     CLAUSE,
     CLAUSE_STARTS,
@@ -86,7 +86,10 @@ class EventFinder:
         # every word of a title: «الأمين العام للأمم المتحدة كوفي أنان» is a title chain too
         self.titles = frozenset(w for title in lexicon["titles"] for w in title.split())
         self.counterparts = lexicon["counterparts"]
-        self.time_units = lexicon["time_units"]  # a duration («50 دقيقة») is no Time argument
+        # a duration («50 دقيقة»، «لمدة 90 يوما») is no Time argument
+        self.durations = Durations(
+            lexicon["time_units"] | lexicon["duration_units"], lexicon["counted_from_now"]
+        )
         self.locatives = normalised_words(LOCATIVE_WORDS)
         self.descriptors = normalised_words(DESCRIPTOR_WORDS)
         self.directions = normalised_words(DIRECTION_WORDS)
@@ -145,7 +148,7 @@ class EventFinder:
             found = self.lexicon.find(t, entities, readings)
         if not found:
             return []
-        doc = TextTables(t, entities, flags, self.time_units)
+        doc = TextTables(t, entities, flags, self.durations)
         bounds = sentence_ends(norm)  # the last one is len(norm)
         spans, starts = t.spans, t.starts
         events: list[EventCandidate] = []
