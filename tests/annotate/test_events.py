@@ -40,6 +40,10 @@ def test_verb_forms_cover_tense_person_and_number() -> None:
     assert {"هدد", "هددت", "هددوا", "يهدد", "تهدد", "يهددون", "نهدد"} <= verb_forms("هدد")
     assert {"دعا", "دعت", "دعوا", "يدعو", "تدعو"} <= verb_forms("دعا/يدعو")
     assert {"اعلن", "يعلن", "تعلن"} <= verb_forms("أعلن")
+    # a final hamza is a strong radical though it is normalised to a long vowel
+    assert {"هنات", "هناوا", "يهنيون"} <= verb_forms("هنأ/يهنئ")
+    assert {"بدات", "بداوا", "يبداون"} <= verb_forms("بدأ/يبدأ")
+    assert "هنت" not in verb_forms("هنأ/يهنئ")
 
 
 @pytest.mark.parametrize(

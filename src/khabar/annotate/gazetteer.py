@@ -161,18 +161,29 @@ EVENTS_FILE = "events"  # the trigger lexicon: nested by event type, read by loa
 
 
 def load_triggers() -> dict[str, Any]:
-    """The event trigger lexicon (``khabar/data/lexicon/events.yaml``), by event type."""
-    text = resources.files("khabar").joinpath(f"data/lexicon/{EVENTS_FILE}.yaml").read_text(encoding="utf-8")
-    data = _yaml(text)
-    if not isinstance(data, dict):
-        raise InputError(f"khabar/data/lexicon/{EVENTS_FILE}.yaml: expected event types")
-    return data
+    """The event trigger lexicon by event type: ``khabar/data/lexicon/events.yaml`` and the
+    reviews that extend it (``events-*.yaml``), each type's lists joined in file order."""
+    merged: dict[str, Any] = {}
+    for name, text in _data("lexicon"):
+        if name != EVENTS_FILE and not name.startswith(EVENTS_FILE + "-"):
+            continue
+        data = _yaml(text)
+        if not isinstance(data, dict) or not all(isinstance(v, dict) for v in data.values()):
+            raise InputError(f"khabar/data/lexicon/{name}.yaml: expected event types with their word lists")
+        for etype, entry in data.items():
+            into = merged.setdefault(etype, {})
+            for key, value in entry.items():
+                if isinstance(value, list) and isinstance(into.get(key), list):
+                    into[key] = [*into[key], *value]
+                elif key not in into:
+                    into[key] = value
+    return merged
 
 
 def load_lexicon() -> Lexicon:
     merged: dict[str, set[str]] = {}
     for name, text in _data("lexicon"):
-        if name == EVENTS_FILE:
+        if name == EVENTS_FILE or name.startswith(EVENTS_FILE + "-"):
             continue
         data = _yaml(text)
         if not isinstance(data, dict):

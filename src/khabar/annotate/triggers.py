@@ -24,6 +24,7 @@ from khabar.text.clitics import proclitic_analyses
 Readings = tuple[tuple[int, str], ...]  # (stem offset, lookup form) of a word
 PRESENT_PREFIXES = ("ي", "ت", "ن", "ا")
 ENCLITICS = ("هما", "هم", "هن", "ها", "كم", "نا", "ه")
+HAMZAS = ("أ", "ء", "ئ", "ؤ")
 
 
 def verb_forms(spec: str) -> set[str]:
@@ -39,9 +40,11 @@ def verb_forms(spec: str) -> set[str]:
 
 def past_forms(spec: str) -> set[str]:
     """The past's persons of a verb given as ``past`` or ``past/present`` (normalised)."""
-    past = " ".join(words_of(spec.partition("/")[0]))
+    written = spec.partition("/")[0].strip()
+    past = " ".join(words_of(written))
     forms = {past}
-    if past.endswith(("ا", "ي")):  # دعا، التقى: دعت، دعوا
+    # a final hamza is a strong radical, though normalised to a long vowel: هنأ -> هنأت، هنأوا
+    if past.endswith(("ا", "ي")) and not written.endswith(HAMZAS):  # دعا، التقى: دعت، دعوا
         forms |= {past[:-1] + "ت", past[:-1] + "وا"}  # not دعو+ه: «عبوة» would be عبأ
         if past.endswith("ي"):  # لقي، رمى (the same letters once normalised): لقيت
             forms.add(past + "ت")
@@ -53,6 +56,7 @@ def past_forms(spec: str) -> set[str]:
 def present_forms(spec: str) -> set[str]:
     """The present's persons of a verb given as ``past`` or ``past/present`` (normalised)."""
     past, _, present = spec.partition("/")
+    hamza = (present or past).strip().endswith(HAMZAS)  # يهنئ، يبدأ: no weak last radical
     past = " ".join(words_of(past))
     if present:
         stem = " ".join(words_of(present))[1:]  # drop the present prefix
@@ -61,7 +65,7 @@ def present_forms(spec: str) -> set[str]:
     else:
         stem = past
     forms = set()
-    weak = stem.endswith(("و", "ي")) and len(stem) > 2
+    weak = stem.endswith(("و", "ي")) and len(stem) > 2 and not hamza
     for prefix in PRESENT_PREFIXES:
         forms |= {prefix + stem, prefix + stem + "ان"}
         if weak:  # يدعو، يعتدي: يدعون، يعتدون، أن يدعوا
