@@ -119,7 +119,12 @@ EVENTS: dict[str, list[Any]] = {
     "heldout-04": [("عقوبات", "SANCTION", "actual", [("Actor", "الولايات المتحدة")])],
     "heldout-05": [("التقى", "CONSULT", "actual", [("Actor", "نواف سلام"), ("Time", "الخامس من شباط 2025")])],
     "heldout-06": [
-        ("تظاهر", "PROTEST", "actual", [("Actor", "الفلسطينيين"), ("Place", "رام الله"), ("Place", "الخليل")]),
+        (
+            "تظاهر",
+            "PROTEST",
+            "actual",
+            [("Actor", "الفلسطينيين"), ("Place", "رام الله"), ("Place", "الخليل")],
+        ),
         ("اقتحام", "COERCE", "actual", []),  # the raid protested against happened, elsewhere
     ],
     "heldout-07": [("سيعزز وجوده", "MOBILIZE", "other", [])],
