@@ -301,6 +301,18 @@ def test_trigger_lookups_ruled_out_by_their_opening_letters_are_no_trigger(
         ("قتل ثلاثة في بغداد ( الفرنسية ) اعتقلت الشرطة عشرة", "اعتقلت", []),
         ("قتل ثلاثة في بغداد , بينما اعتقلت الشرطة عشرة", "اعتقلت", []),
         ("في بغداد أضافت المصادر أن الطائرات دمرت المنزل", "دمرت", []),
+        # a verb joined to the verb before it shares its subject and time
+        (
+            "هاجمت حركة حماس أمس موقعا وقتلت جنديين",
+            "قتلت",
+            [("Actor", "حركة حماس"), ("Time", "أمس")],
+        ),
+        # an organisation's name in brackets stands for the name before it
+        (
+            "وقالت إن حركة المقاومة الإسلامية ( حماس ) رفضت الاتفاق",
+            "رفضت",
+            [("Actor", "حركة المقاومة الإسلامية")],
+        ),
     ],
 )
 def test_argument_classes(text: str, trigger: str, arguments: list[tuple[str, str]]) -> None:

@@ -267,7 +267,12 @@ class TriggerContext:
         d = self.doc
         k = i - 1
         while k >= max(self.first_word, i - reach):
-            if d.comma[k] or d.bracket[k] or (d.colon[k] and k < i - 1):
+            if d.bracket[k] and k + 1 == i:
+                k = self._aliased(k)  # «حركة المقاومة الإسلامية ( حماس ) ستقبل»: the name before
+                if k < 0:
+                    break
+                reach += i - 1 - k
+            elif d.comma[k] or d.bracket[k] or (d.colon[k] and k < i - 1):
                 break
             if d.flags[k] & CLAUSE:
                 break  # «روته أن الحلف سيعزز»: the subject is in another clause
@@ -283,6 +288,16 @@ class TriggerContext:
                     return e.candidate
             k -= 1
         return None
+
+    def _aliased(self, k: int) -> int:
+        """The last word of the name an entity in brackets ending at word k stands for
+        («حركة المقاومة الإسلامية ( حماس )»), or -1 (a headline's «( الفرنسية )»)."""
+        d = self.doc
+        e = d.last[k]
+        if e is None or e.first == 0 or not d.bracket[e.first - 1] or not self.inside(e):
+            return -1
+        named = d.last[e.first - 1]
+        return e.first - 1 if named is not None and named.candidate.label == e.candidate.label else -1
 
     def between(self, j: int) -> tuple[Candidate, Candidate | None] | None:
         """«بين X و Y» after the trigger (its place may come first: «اجتماع في السراي بين»):

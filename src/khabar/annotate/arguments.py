@@ -32,9 +32,11 @@ def arguments(
     j: int,
     trigger: Trigger,
     inherited: tuple[Candidate | None, Candidate | None],
+    shared: tuple[Candidate | None, Candidate | None] = (None, None),
 ) -> tuple[tuple[str, Candidate], ...]:
     """The arguments of the trigger on words i..j-1 (``inherited``: the actor and recipient
-    of the threat or demand it is the action of)."""
+    of the threat or demand it is the action of; ``shared``: the actor and time of the verb
+    it is joined to, where it names none of its own)."""
     actor: Candidate | None = None
     recipient: Candidate | None = None
     after, time = ctx.after(j)
@@ -99,6 +101,10 @@ def arguments(
             recipient = marked
     if inherited != (None, None):
         actor, recipient = inherited  # the threatened action: who threatens whom
+    if actor is None and shared[0] is not recipient:
+        actor = shared[0]
+    if time is None:
+        time = shared[1]
     place = None if trigger.type in UNLOCATED else ctx.place(i, j, trigger.type == MOBILIZE)
     if recipient is place:
         recipient = None  # «إرسال قوات إلى العراق»: where they go

@@ -40,6 +40,7 @@ from khabar.annotate.labels import (
     REQUEST,
     SANCTION,
     THREATEN,
+    WHEN,
     RuleLabels,
 )
 from khabar.annotate.tokens import Candidate, Tokens
@@ -58,6 +59,7 @@ LABELS = RuleLabels(
 THREATENED = (SANCTION, ASSAULT, MOBILIZE, COERCE)  # what a threat or demand may be of
 THREATS = (THREATEN, REQUEST)
 #: «قد» before a past verb asserts (قد قصفت: it did strike); before a present it hedges (قد تفرض)
+JOINED_REACH = 8  # words from a verb to the verb joined to it
 ASSERTING = frozenset({"قد", "وقد", "فقد", "لقد"})
 
 
@@ -182,21 +184,41 @@ class EventFinder:
             realis, threatened = self._realis(t, i, trigger, previous, context, readings[i])
             previous = found[k]
             inherited: tuple[Candidate | None, Candidate | None] = (None, None)
+            shared: tuple[Candidate | None, Candidate | None] = (None, None)
             if threatened:
                 roles = dict(events[-1].arguments)
                 inherited = (roles.get(ACTOR), roles.get(RECIPIENT))
+            elif k > 0 and self._joined_verbs(t, found[k - 1], i, trigger, sentence_start):
+                roles = dict(events[-1].arguments)
+                shared = (roles.get(ACTOR), roles.get(WHEN))
             events.append(
                 EventCandidate(
                     start,
                     end,
                     trigger.type,
                     realis,
-                    arguments(context, i, j, trigger, inherited),
+                    arguments(context, i, j, trigger, inherited, shared),
                     trigger.score,
                     trigger.rule,
                 )
             )
         return events
+
+    @staticmethod
+    def _joined_verbs(
+        t: Tokens, previous: tuple[int, int, int, Trigger], i: int, trigger: Trigger, sentence_start: int
+    ) -> bool:
+        """A verb joined by و or ف to the verb trigger just before it, in its clause, shares
+        its subject and time: «قتلت قوات الأمن اثنين واعتقلت 16»، «اقتحمت فجر أمس أريحا واعتقلت»."""
+        _, prev_j, prev_start, prev = previous
+        return (
+            trigger.verb
+            and prev.verb
+            and prev_start >= sentence_start
+            and t.texts[i][:1] in ("و", "ف")
+            and i - prev_j <= JOINED_REACH
+            and not any(p in gap for gap in t.gaps[prev_j - 1 : i] for p in ".؟!\n،,;:()")
+        )
 
     def _realis(
         self,
