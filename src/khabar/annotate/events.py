@@ -53,7 +53,7 @@ LABELS = RuleLabels(
     "the event rules",
     __name__,
     events=(THREATEN, REQUEST, SANCTION, ASSAULT, MOBILIZE, COERCE),
-    roles=(ACTOR, RECIPIENT),
+    roles=(ACTOR, RECIPIENT, WHEN),
 )
 
 THREATENED = (SANCTION, ASSAULT, MOBILIZE, COERCE)  # what a threat or demand may be of
