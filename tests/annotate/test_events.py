@@ -307,6 +307,12 @@ def test_trigger_lookups_ruled_out_by_their_opening_letters_are_no_trigger(
             "قتلت",
             [("Actor", "حركة حماس"), ("Time", "أمس")],
         ),
+        # whose house is raided undergoes the raid
+        (
+            "واقتحمت القوات منزل إسماعيل هنية فجرا",
+            "اقتحمت",
+            [("Recipient", "إسماعيل هنية"), ("Time", "فجرا")],
+        ),
         # an organisation's name in brackets stands for the name before it
         (
             "وقالت إن حركة المقاومة الإسلامية ( حماس ) رفضت الاتفاق",

@@ -19,6 +19,7 @@ from khabar.annotate.argument_words import (
     LOCATED,
     LOCATIVE,
     NEUTRAL,
+    OWNED,
     PLACES,
     RECIPIENT_PREPOSITIONS,
     TIMES,
@@ -177,6 +178,7 @@ class TriggerContext:
         following = located = True
         prep = False  # a recipient preposition, then titles and nationalities only
         titled = 0  # words a title may still run on for
+        owned = False
         while k < end:
             if following and (
                 distance > 5 or (k > j and (colon[k - 1] or (comma[k - 1] and not flags[k] & COUNTERPART)))
@@ -202,10 +204,10 @@ class TriggerContext:
                         and (label not in PLACES or not self.located(e, False))
                     ):
                         agent = k >= 2 and (texts[k - 2], texts[k - 1]) in (("علي", "يد"), ("من", "قبل"))
-                        found.append(Following(e, distance, after_title, counterpart, agent, prep))
+                        found.append(Following(e, distance, after_title, counterpart or owned, agent, prep))
                     if label not in BRIDGE_LABELS:
                         prep = False
-                    titled = 0
+                    titled, owned = 0, False
                     if located and label in TIMES and time is None and not e.duration:
                         time = c
                     k = e.last + 1
@@ -213,6 +215,7 @@ class TriggerContext:
                     continue
             if following:
                 word = flags[k]
+                owned = bool(word & OWNED)  # «منزل X»: X undergoes it, as «نظيره X» receives it
                 if texts[k] in RECIPIENT_PREPOSITIONS:
                     prep = True
                 elif word & TITLE:
@@ -225,7 +228,7 @@ class TriggerContext:
                     counterpart = True
                 elif word & TITLE:
                     after_title = True
-                elif not word & NEUTRAL:
+                elif not word & (NEUTRAL | OWNED):
                     distance += 1
             k += 1
             steps += 1

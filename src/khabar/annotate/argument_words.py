@@ -54,6 +54,7 @@ CLAUSE_STARTS = frozenset({"ان", "بان", "لان", "وان", "الذي", "ا
 #: what a word is to the argument and realis rules, a bit mask per word
 TITLE, COUNTERPART, CLAUSE, NEUTRAL, IRREALIS = 1, 2, 4, 8, 16
 LOCATIVE, DESCRIPTOR, DIRECTION, DESTINATION = 32, 64, 128, 256
+OWNED = 512  # a house, office, car or convoy: whose it is undergoes the event
 
 # Words that put a place after them (normalised by the event finder, proclitics allowed):
 # a preposition of place, a place descriptor (في مدينة X، بأنحاء X، مناطق متفرقة من X), a

@@ -27,6 +27,7 @@ from khabar.annotate.argument_words import (
     LOCATIVE,
     LOCATIVE_WORDS,
     NEUTRAL,
+    OWNED,
     TITLE,
 )
 from khabar.annotate.arguments import arguments
@@ -88,6 +89,7 @@ class EventFinder:
         # every word of a title: «الأمين العام للأمم المتحدة كوفي أنان» is a title chain too
         self.titles = frozenset(w for title in lexicon["titles"] for w in title.split())
         self.counterparts = lexicon["counterparts"]
+        self.owned = lexicon["owned"]
         # a duration («50 دقيقة»، «لمدة 90 يوما») is no Time argument
         self.durations = Durations(
             lexicon["time_units"] | lexicon["duration_units"], lexicon["counted_from_now"]
@@ -128,6 +130,7 @@ class EventFinder:
         return (
             (TITLE if word in self.titles or (word[1:] in self.titles and word[0] == "و") else 0)
             | (COUNTERPART if forms & self.counterparts else 0)
+            | (OWNED if forms & self.owned else 0)
             | (CLAUSE if word in CLAUSE_STARTS else 0)
             | (NEUTRAL if word in ("بين", "من", "عن") else 0)
             | (IRREALIS if word in self.irrealis_firsts else 0)
