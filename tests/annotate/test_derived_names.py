@@ -67,6 +67,9 @@ def test_common_words_are_not_names(text: str, shipped: Annotator) -> None:
         ("وصل قبل 12 يوما", ("قبل 12 يوما", "DATE")),
         ("استمر القصف يومين", ("يومين", "DATE")),
         ("بلغت 197 مليونا و420 ألف دولار", ("197 مليونا و420 ألف دولار", "MONEY")),
+        # a number glued to the word before it, as some news text writes it
+        ("بلغت قيمتها405 ملايين و24 ألف دولار", ("405 ملايين و24 ألف دولار", "MONEY")),
+        ("تمويلا قدره5 ملايين دولار", ("5 ملايين دولار", "MONEY")),
     ],
 )
 def test_durations_parts_of_a_day_and_amounts(

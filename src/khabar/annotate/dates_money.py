@@ -46,6 +46,15 @@ def _bounded(body: str) -> re.Pattern[str]:
     return re.compile(rf"(?<!\w)(?:[وف]?[بلك]?)(?P<span>{body})(?!\w)")
 
 
+def _glued(pattern: re.Pattern[str]) -> re.Pattern[str]:
+    """``pattern`` for a number glued to the word before it, as some news text writes it
+    («بلغت قيمتها405 ملايين دولار»، «عام2013»): it starts at the first digit."""
+    return re.compile(pattern.pattern.replace(r"(?<!\w)(?:[وف]?[بلك]?)", r"(?<!\d)", 1))
+
+
+GLUED_NUMBER = re.compile(r"(?<=[^\W\d])\d")  # a digit right after a letter
+
+
 class DateTimeMoneyRules:
     """The patterns of dates, times and amounts of money, and the words each may start with."""
 
@@ -113,6 +122,8 @@ class DateTimeMoneyRules:
             ),
             MONEY: (self.money, 0.85, firsts("number_words")),
         }
+        # a glued number starts a date or an amount, not a time («الساعه» comes first)
+        self.glued = {label: _glued(self.rules[label][0]) for label in (DATE, MONEY)}
         #: the rules that may start at a (proclitic-free) word; all of them after a digit
         self.anchors: dict[str, frozenset[str]] = {}
         for rule, (_, _, starts) in self.rules.items():
@@ -125,10 +136,13 @@ class DateTimeMoneyRules:
         found = []
         for label, (pattern, score, _) in self.rules.items():
             reached = 0
-            for (a, _), info in zip(t.spans, infos, strict=True):
+            for (a, b), info in zip(t.spans, infos, strict=True):
                 if label not in info.anchors or a < reached:
                     continue
                 m = pattern.match(t.norm, a)
+                if m is None and label in self.glued and t.norm[b - 1].isdigit():
+                    digit = GLUED_NUMBER.search(t.norm, a, b)
+                    m = self.glued[label].match(t.norm, digit.start()) if digit else None
                 if m is None:
                     continue
                 group = "span" if m.group("span") is not None else "bare"

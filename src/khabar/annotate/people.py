@@ -43,6 +43,7 @@ COMMON_WORDS = _normalised(
     " عيد شريف أمين أكبر أكرم إلهام إقبال إحسان كريم عادل سالم رشيد حر ماجد فاضل زين"
 )
 COMMON_BANDS = 3  # given names of bands 1-3 (10 people or more in Wikidata) need no cue
+RARE = 4  # the band of the rarest given names: a cue must come before them
 MAX_NAME = 4  # words in a name found by the name lists
 
 
@@ -85,7 +86,10 @@ class PersonRules:
                 or form in self.title_firsts
             ):
                 continue
-            band = 1 if form in self.first_names else self.gazetteer.given.get(form, 0)
+            g = self.gazetteer
+            # a name token of unknown role (mostly foreign: رومانو، إيهود) is a rare given name
+            band = 1 if form in self.first_names else g.given.get(form, 0)
+            band = band or (RARE if form in g.other_names else 0)
             if band:
                 return band, cut
         return 0, 0
