@@ -70,14 +70,19 @@ class DateTimeMoneyRules:
         number_any = rf"(?:\d+|{alternation(lx['number_words'])})"
         weekday = alternation(lx["weekdays"])
         relative = alternation(lx["relative_days"])
+        # a month with «شهر» before it and its other calendar's name after a slash: «شهر
+        # سبتمبر / أيلول الماضي»; «شهر» makes a month that is also a word a month (شهر رمضان)
+        named = rf"(?:شهر\s+)?{any_month}(?:\s*/\s*{any_month})?"
         with_month = (
-            rf"{days}\s+(?:من\s+)?(?:{any_month}|الشهر)(?:\s+(?:{year}|{modifier}))?"
-            rf"|{any_month}\s+(?:{year}|{modifier})|الشهر\s+{modifier}|{month}"
+            rf"(?:يوم\s+)?{days}\s+(?:من\s+)?(?:{named}|الشهر)(?:\s+(?:{year}|{modifier}))?"
+            rf"|{named}\s+(?:{year}|{modifier})|الشهر\s+{modifier}|شهر\s+{any_month}|{month}"
         )
+        edge = alternation(lx["date_edges"])  # «مطلع الأسبوع المقبل»، «أواخر الشهر الجاري»
         self.date = _bounded(
-            rf"(?:{relative}\s+)?(?:يوم\s+)?{weekday}(?:\s+{modifier})?(?:\s+(?:{with_month}))?"
-            rf"|{with_month}"
-            rf"|{alternation(lx['periods'])}\s+{modifier}"
+            rf"(?:{relative}\s+)?(?:يوم\s+(?:غد\s+)?)?{weekday}(?:\s+{modifier})?(?:\s+(?:{with_month}))?"
+            rf"|يومي\s+{weekday}\s+و{weekday}(?:\s+{modifier})?"
+            rf"|(?:{edge}\s+)?(?:{with_month})"
+            rf"|(?:{edge}\s+)?{alternation(lx['periods'])}\s+{modifier}"
             rf"|(?:عام|العام|سنه|السنه)\s+{year}"
             rf"|{relative}"
             rf"|(?:{SINCE}\s+)?(?:(?:{number_any}|{SOME})\s+{DAYS_OR_MORE}|{DUALS})"
@@ -111,7 +116,8 @@ class DateTimeMoneyRules:
                 firsts("relative_days", "weekdays", "months", "hijri_months", "ordinals", "periods")
                 | firsts("number_words")
                 | DURATION_STARTS
-                | {"يوم", "الشهر", "عام", "العام", "سنه", "السنه"},
+                | firsts("date_edges")
+                | {"يوم", "يومي", "شهر", "الشهر", "عام", "العام", "سنه", "السنه"},
             ),
             TIME: (
                 self.time,
