@@ -67,6 +67,7 @@ class EntityFinder:
         self.function_words = lexicon["function_words"]
         self.place_cues = lexicon["place_cues"]
         self.org_heads = lexicon["org_heads"]
+        self.org_name_ends = lexicon["org_name_ends"]
         self.anchors = self.dates.anchors
         self.all_rules = self.dates.all_rules
         self._words: dict[str, WordInfo] = {}
@@ -243,6 +244,8 @@ class EntityFinder:
             score, rule = 0.75, "rule:org-head+name"
             if end is None:
                 end, score, rule = self._definite_after(t, i + 1, infos), 0.6, "rule:org-head+noun"
+            if end is None:
+                end, score, rule = self._chain_after(t, i + 1, infos), 0.6, "rule:org-head+chain"
             if end is not None:
                 found.append(Candidate(a + head, end, ORG, score, rule))
         return found
@@ -263,6 +266,31 @@ class EntityFinder:
                 break
         return end
 
+    def _chain_after(self, t: Tokens, i: int, infos: list[WordInfo]) -> int | None:
+        """End of a construct chain: one or two nouns without the article, then a name or
+        definite nouns («حركة تحرير السودان»، «مجلس شورى المجاهدين»، «رابطة أصحاب محطات
+        الوقود»). Not a title's chain («مكتب رئيس الوزراء»): an office, not its name."""
+        k = i
+        while k < min(i + 2, len(t.spans) - 1) and t.joined[k]:
+            word = t.texts[k]
+            if (
+                word.startswith(("ال", "و", "ب", "ل", "ف", "ك"))
+                or not word.isalpha()
+                or word in self.function_words
+                or word in self.people.title_firsts
+                or infos[k].head is not None
+                or self.gazetteer.label_of((word,)) == NORP  # «حزب إسلامي التوجه»: what it is
+            ):
+                break
+            k += 1
+            named = self._named_after(t, k, infos)
+            if named is not None:
+                return named
+            definite = self._definite_after(t, k, infos)
+            if definite is not None:
+                return definite
+        return None
+
     def _definite_after(self, t: Tokens, i: int, infos: list[WordInfo]) -> int | None:
         """End of one to three definite nouns and an optional nationality adjective, short
         of a date: «مجلس الأمن» in «مجلس الأمن الأسبوع المقبل»."""
@@ -271,8 +299,8 @@ class EntityFinder:
             if k > i and not t.joined[k - 1]:
                 break
             word = t.texts[k]
-            if not word.startswith("ال") or word in self.function_words:
-                break
+            if not word.startswith("ال") or word in self.function_words or word in self.org_name_ends:
+                break  # «مجلس الأمن التابع للأمم المتحدة»: what it is, not its name
             if DATE in infos[k].anchors and self.dates.date.match(t.norm, t.spans[k][0]):
                 break  # «الأسبوع المقبل»
             end = t.spans[k][1]
