@@ -3,11 +3,14 @@ them (a clitic, a preposition, «على يد»), each word's flags, and the comm
 
 from __future__ import annotations
 
+import re
 from typing import NamedTuple
 
 from khabar.annotate.argument_words import LABELS as LABELS  # the argument modules share one declaration
 from khabar.annotate.labels import NORP
 from khabar.annotate.tokens import Candidate, Tokens
+
+MARKS = re.compile("[،,:()]")
 
 
 class Durations(NamedTuple):
@@ -119,29 +122,20 @@ class TextTables:
             self.last[last] = e
         #: a comma (a colon or a bracket: «( الفرنسية )» ends a headline) after word k, and
         #: before word k + 1; news writes the Latin comma too
-        self.comma = self._after(t, "،,")
-        self.bracket = self._after(t, "()")
-        self.colon = [c or b for c, b in zip(self._after(t, ":"), self.bracket, strict=True)]
-        self.between = "بين" in t.texts
-
-    def _after(self, t: Tokens, marks: str) -> list[bool]:
-        found = [False] * self.n
+        n = self.n
+        self.comma, self.colon, self.bracket = [False] * n, [False] * n, [False] * n
         starts = t.starts
-        norm = t.norm
-        ats = sorted(at for mark in marks if mark in norm for at in _positions(norm, mark))
         k = -1  # the word before the mark (marks are no word): the marks come in order
-        for at in ats:
-            while k + 1 < self.n and starts[k + 1] <= at:
+        for m in MARKS.finditer(t.norm):
+            at = m.start()
+            while k + 1 < n and starts[k + 1] <= at:
                 k += 1
-            if 0 <= k < self.n - 1:
-                found[k] = True
-        return found
-
-
-def _positions(text: str, mark: str) -> list[int]:
-    found = []
-    at = text.find(mark)
-    while at != -1:
-        found.append(at)
-        at = text.find(mark, at + 1)
-    return found
+            if 0 <= k < n - 1:
+                mark = m.group()
+                if mark in "،,":
+                    self.comma[k] = True
+                else:
+                    self.colon[k] = True
+                    if mark != ":":
+                        self.bracket[k] = True
+        self.between = "بين" in t.texts
