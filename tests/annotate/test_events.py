@@ -63,6 +63,18 @@ def test_triggers_and_their_spans(text: str, trigger: str, etype: str) -> None:
     assert (etype, trigger) in [(t, s) for t, s, _, _ in events(text)]
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "وقال ردا على سؤال إن الحكومة",  # «ردا على»: in response to
+        "وأعلنت وزارة الاتصالات أمس",  # telecommunications
+        "في اتصال عبر الهاتف",  # the telephone, not «phoned»
+    ],
+)
+def test_other_senses_are_no_trigger(text: str) -> None:
+    assert [s for _, s, _, _ in events(text) if s in ("ردا", "الاتصالات", "الهاتف", "هاتف")] == []
+
+
 def test_a_verb_never_takes_a_preposition() -> None:
     # «بتعهد» is «with a pledge», not the verb «تعهد» (he pledged)
     assert [t for t, *_ in events("روسيا تطالب بتعهد مكتوب")] == ["REQUEST"]
