@@ -125,7 +125,7 @@ SENSE_KEYS = {*SENSE_WORDS, "unless_next", "unless_after", "unless_previous", "e
 
 
 def _sense_source(etype: str) -> str:
-    return f"khabar/data/lexicon/{EVENTS_FILE}.yaml: {etype}: senses"
+    return f"khabar/data/lexicon/{EVENTS_FILE}*.yaml: {etype}: senses"
 
 
 def _checked_sense(etype: str, sense: Any) -> dict[str, Any]:
@@ -230,7 +230,7 @@ class TriggerLexicon:
         for etype in self.types:
             if etype not in defined:
                 raise SchemeError(
-                    f"the event trigger lexicon (khabar/data/lexicon/{EVENTS_FILE}.yaml) lists {etype},"
+                    f"the event trigger lexicon (khabar/data/lexicon/{EVENTS_FILE}*.yaml) lists {etype},"
                     f" which {where} does not define as an event type",
                     hint=f"add {etype} to the events of {where}, or load the annotator without events",
                 )
