@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from khabar.studio.json_stream import array_items
+from khabar.studio.json_stream import array_items, spilled_items
 
 TASKS = [
     {"id": k, "data": {"text": "خبر " * k, "doc_id": f"d{k}"}, "annotations": [{"result": []}]}
@@ -43,3 +43,16 @@ def test_any_array_of_objects_reads_back(items: list[dict[str, object]]) -> None
 def test_a_cut_or_wrong_export_is_a_clear_error(text: str, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         list(array_items(io.StringIO(text), chunk=4))
+
+
+@pytest.mark.parametrize("text", ["[]", " \n[ \n] \n"])
+def test_an_empty_export_has_no_items(text: str) -> None:
+    assert list(array_items(io.StringIO(text), chunk=1)) == []
+
+
+def test_a_spilled_export_reads_back_whatever_its_bytes_were_cut_into() -> None:
+    # the server's chunks may end inside a multi-byte letter; the spill joins them again
+    raw = json.dumps(TASKS, ensure_ascii=False).encode("utf-8")
+    pieces = [raw[i : i + 3] for i in range(0, len(raw), 3)]
+    assert any(len(piece.decode("utf-8", errors="ignore").encode("utf-8")) < len(piece) for piece in pieces)
+    assert list(spilled_items(lambda spill: spill.writelines(pieces))) == TASKS

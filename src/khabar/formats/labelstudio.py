@@ -109,9 +109,11 @@ def instructions(scheme: Scheme, guidelines: str = "") -> str:
         for r in scheme.roles
     )
     realis = "".join(f"<li><b>{html.escape(n)}</b>: {html.escape(t)}</li>" for n, t in scheme.realis)
+    # <tbody> written out as Label Studio's sanitizer would add it: the instructions it keeps
+    # are then these, and a push or pull finds the project up to date instead of updating it
     return (
-        f"<h3>Entities</h3><table>{rows(scheme.entities)}</table>"
-        f"<h3>Events (PLOVER)</h3><table>{rows(scheme.events)}</table>"
+        f"<h3>Entities</h3><table><tbody>{rows(scheme.entities)}</tbody></table>"
+        f"<h3>Events (PLOVER)</h3><table><tbody>{rows(scheme.events)}</tbody></table>"
         f"<h3>Arguments</h3><p>Draw a relation from the trigger to the entity. When arrows hide "
         f"the words, hide them with the eye button of the Relations panel.</p><ul>{roles}</ul>"
         f"<h3>Realis</h3><ul>{realis}</ul>{guidelines_html(guidelines)}"

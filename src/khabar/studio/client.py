@@ -142,14 +142,14 @@ class Studio:
         found = [p for p in listed if p.title == title]
         if found:
             project = found[0]
-            if project.label_config != config or project.expert_instruction != instruction:
+            # the server keeps the config without its final newline; the config is sent only
+            # when it changed, as the server then checks it against the project's annotations
+            new = {"label_config": config} if str(project.label_config).strip() != config.strip() else {}
+            if new or project.expert_instruction != instruction:
                 self._call(
                     "updating the project",
                     lambda: self.client.projects.update(
-                        id=project.id,
-                        label_config=config,
-                        expert_instruction=instruction,
-                        show_instruction=True,
+                        id=project.id, **new, expert_instruction=instruction, show_instruction=True
                     ),
                 )
             return int(project.id)
