@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import json
+import tracemalloc
+from collections.abc import Iterator
 
 import pytest
 from hypothesis import given
@@ -56,3 +58,32 @@ def test_a_spilled_export_reads_back_whatever_its_bytes_were_cut_into() -> None:
     pieces = [raw[i : i + 3] for i in range(0, len(raw), 3)]
     assert any(len(piece.decode("utf-8", errors="ignore").encode("utf-8")) < len(piece) for piece in pieces)
     assert list(spilled_items(lambda spill: spill.writelines(pieces))) == TASKS
+
+
+def export_chunks(tasks: int) -> Iterator[bytes]:
+    """A project's export as the server streams it, made as it is read: ~1 KB a task."""
+    yield b"["
+    for k in range(tasks):
+        item = {"id": k, "data": {"text": "خبر عاجل " * 50, "doc_id": f"d{k}"}, "annotations": []}
+        yield (b"," if k else b"") + json.dumps(item, ensure_ascii=False).encode("utf-8")
+    yield b"]"
+
+
+def peak_reading(tasks: int) -> int:
+    """Peak bytes Python allocated while the export of ``tasks`` tasks was spilled and read."""
+    tracemalloc.start()
+    try:
+        count = sum(1 for _ in spilled_items(lambda spill: spill.writelines(export_chunks(tasks))))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert count == tasks
+    return peak
+
+
+def test_memory_reading_an_export_does_not_grow_with_its_tasks() -> None:
+    # a team's project of 100k tasks is read in the memory of a few: 13 MB of export and 38 MB
+    # peak at the same height (a chunk of the file and the task being read), below either size
+    small, large = peak_reading(16_000), peak_reading(48_000)
+    assert large < 1.1 * small + 200_000
+    assert large < 48_000 * 800 / 2
