@@ -585,6 +585,10 @@ def assert_whole(made: Project) -> tuple[int, int]:
         if name.endswith(".tmp") or Path(name).name.startswith("."):
             continue  # a temporary file a killed write left: never read, removed by the next command
         assert data.endswith(b"\n"), f"{name} is truncated"
+        if name == "corpus/order.txt":  # the ingest order: one id a line, each once
+            ids = data.decode("utf-8").splitlines()
+            assert len(ids) == len(set(ids)) and all(ids), f"{name} is not one id a line"
+            continue
         for line in data.decode("utf-8").splitlines():
             record = json.loads(line)
             if "name" in record:

@@ -268,3 +268,19 @@ def test_articles_set_aside_a_few_at_a_time_make_the_same_store(
     bit_by_bit = new_project(name="bit-by-bit")
     ingest_paths(bit_by_bit, [source])
     assert corpus_bytes(bit_by_bit) == corpus_bytes(whole)
+
+
+def test_the_corpus_keeps_the_order_articles_came_in(
+    tmp_path: Path, new_project: Callable[..., Project], paragraph_records: list[Record]
+) -> None:
+    # ids that sort, and shards that hash, otherwise: only the order file knows
+    first = [{**r, "id": f"z-{n}"} for n, r in enumerate(paragraph_records[:3])]
+    second = [{**r, "id": f"a-{n}"} for n, r in enumerate(paragraph_records[3:5])]
+    made = new_project(first)
+    changed = {**first[1], "text": first[1]["text"] + " تحديث", "spans": [], "events": []}
+    report = ingest_paths(made, [write_jsonl(tmp_path / "second.jsonl", [*second, first[0]])])
+    assert report.added == ["a-0", "a-1"] and report.unchanged == 1
+    ingest_paths(made, [write_jsonl(tmp_path / "third.jsonl", [changed])], replace=True)
+    # a document seen again, or replaced by a new text, keeps the place it first came in at
+    assert made.store().ingest_order() == ["z-0", "z-1", "z-2", "a-0", "a-1"]
+    assert (made.corpus_dir / "order.txt").read_text() == "z-0\nz-1\nz-2\na-0\na-1\n"

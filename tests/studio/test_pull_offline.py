@@ -1,20 +1,25 @@
 """What pull and push do around the server, without one: the spill of annotations by shard,
-and when the project is updated (tests/studio/test_studio_integration.py runs them for real)."""
+the order tasks go in, and when the project is updated (tests/studio/test_studio_integration.py
+runs them for real)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
+from khabar.corpus.project import Project
 from khabar.corpus.scheme import Scheme
 from khabar.corpus.store import shard_of
+from khabar.formats.ingest import ingest_paths
 from khabar.formats.labelstudio import instructions, label_config
 from khabar.formats.labelstudio_parts import Part
 from khabar.studio.client import RemoteAnnotation, Studio
-from khabar.studio.sync import PullReport, _spill, _spilled
+from khabar.studio.sync import PullReport, _spill, _spilled, positions
+from tests.helpers import Record, write_jsonl
 
 
 def annotation(doc_id: str, annotation_id: int, label: str = "PER") -> RemoteAnnotation:
@@ -83,3 +88,18 @@ def test_only_what_changed_is_sent(scheme: Scheme, stored: dict[str, str], sent:
     assert [set(u) for u in projects.updates] == [sent]
     assert projects.updates[0]["expert_instruction"] == instructions(scheme)
     assert projects.updates[0].get("label_config", label_config(scheme)) == label_config(scheme)
+
+
+def test_tasks_are_placed_in_ingest_order_after_the_documents_that_predate_it(
+    tmp_path: Path, new_project: Callable[..., Project], paragraph_records: list[Record]
+) -> None:
+    days = ["2024-03", "2024-01", "2024-02"]
+    dated = [{**r, "published": day} for r, day in zip(paragraph_records[:3], days, strict=True)]
+    made = new_project(dated)
+    ids = [r["id"] for r in dated]
+    assert positions(made) == {ids[0]: 1, ids[1]: 2, ids[2]: 3}  # as they came, not by date
+    # a corpus made before the order was kept: its documents first, by date, then the new ones
+    (made.corpus_dir / "order.txt").unlink()
+    later = paragraph_records[3]
+    ingest_paths(made, [write_jsonl(tmp_path / "later.jsonl", [later])])
+    assert positions(made) == {ids[1]: 1, ids[2]: 2, ids[0]: 3, later["id"]: 4}

@@ -3,7 +3,8 @@
 A document lives in ``corpus/<shard>.jsonl``, its human layers (review, gold,
 adjudicated) in ``annotations/<shard>.jsonl`` and its machine drafts in
 ``annotations/drafts/<shard>.jsonl``, where the shard is the first two hex digits of the
-sha1 of its id. Drafts live apart so that remaking them never rewrites a file that holds
+sha1 of its id; ``corpus/order.txt`` lists the ids in the order they were ingested.
+Drafts live apart so that remaking them never rewrites a file that holds
 human work. Lines are sorted, one record per line, so git diffs stay small and a
 document is found by reading one shard. Every write replaces a whole shard atomically
 (temporary file, fsync, rename): a crash leaves the old shard or the new one, never half.
@@ -44,6 +45,7 @@ from khabar.corpus.records import (
 )
 
 SHARD_DIGITS = 2
+ORDER_FILE = "order.txt"  # in corpus/: one id a line, in the order documents came in
 
 
 def shard_of(doc_id: str) -> str:
@@ -160,10 +162,26 @@ class Store:
                     hashes[doc_id] = sha
         return hashes
 
+    def ingest_order(self) -> list[str]:
+        """The ids in the order they were first ingested (documents of a corpus made before
+        the order was kept are not listed)."""
+        return [line.strip() for _, line in raw_lines(self.corpus_dir / ORDER_FILE)]
+
     def count(self) -> int:
         return sum(1 for shard in self.shards() for _ in raw_lines(self.corpus_dir / f"{shard}.jsonl"))
 
     # writing
+
+    def record_ingested(self, ids: Iterable[str]) -> None:
+        """Add ``ids``, just ingested, to the end of the ingest order (those listed already
+        keep their place: a document replaced by a new text came in when it first came)."""
+        path = self.corpus_dir / ORDER_FILE
+        listed = self.ingest_order()
+        before = "".join(doc_id + "\n" for doc_id in listed)
+        listed_ids = set(listed)
+        new = [doc_id for doc_id in dict.fromkeys(ids) if doc_id not in listed_ids]
+        if new:
+            atomic_write(path, before + "".join(doc_id + "\n" for doc_id in new))
 
     def put_documents(self, docs: Iterable[Document]) -> int:
         """Add or replace documents (by id); returns how many were new or different."""

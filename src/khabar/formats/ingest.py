@@ -129,6 +129,7 @@ def ingest(
                 }
                 golds = [g for g in golds if not g.same_annotation(held.get((g.doc_id, g.name)))]
                 report.gold_layers += store.put_layers(golds)
+            store.record_ingested(report.added)
     report.problems = [problem for _, problem in sorted(problems, key=lambda p: p[0])]
     return report
 

@@ -83,13 +83,20 @@ def statuses(project: Project) -> Counter[str]:
 
 
 def positions(project: Project) -> dict[str, int]:
-    """Each document's place in the corpus (1, 2, ...): by publication date, then source and
-    id; undated documents last. The corpus keeps no ingest order (shards are sorted by a hash
-    of the id), so this is the stable order closest to how articles came in."""
-    keys = sorted(
-        (doc.published or "\uffff", doc.source or "", doc.id) for doc in project.store().documents()
-    )
-    return {doc_id: n for n, (_, _, doc_id) in enumerate(keys, start=1)}
+    """Each document's place in the corpus (1, 2, ...): the order it was ingested in
+    (``corpus/order.txt``). Documents of a corpus made before that order was kept come
+    first, by publication date, then source and id (undated ones last among them)."""
+    store = project.store()
+    order = store.ingest_order()
+    listed = set(order)
+    present: set[str] = set()
+    earlier: list[tuple[str, str, str]] = []  # (date, source, id), not the texts: memory stays small
+    for doc in store.documents():
+        present.add(doc.id)
+        if doc.id not in listed:
+            earlier.append((doc.published or "\uffff", doc.source or "", doc.id))
+    ids = [doc_id for _, _, doc_id in sorted(earlier)] + [doc_id for doc_id in order if doc_id in present]
+    return {doc_id: n for n, doc_id in enumerate(ids, start=1)}
 
 
 @writes
