@@ -118,16 +118,38 @@ class TriggerContext:
         at = e
         while at.last + 1 < self.sent_end:  # the ones after it
             following = d.first[at.last + 1]
-            if (
-                following is None
-                or not following.conjoined
-                or not self.inside(following)
-                or following.candidate.label not in labels
-            ):
+            if following is None:
+                following = self._titled_after(at.last + 1)  # «هنية ووزير الداخلية سعيد صيام»
+            elif not following.conjoined:
+                break
+            if following is None or not self.inside(following) or following.candidate.label not in labels:
                 break
             found.append(following.candidate)
             at = following
         return found
+
+    def _titled_after(self, k: int) -> Entity | None:
+        """The name after a title joined by و at word k («ووزير الداخلية سعيد صيام»، «وقادة
+        ايطاليا»): the title's complement may take a few words, but no comma or other name."""
+        d = self.doc
+        if not (d.flags[k] & TITLE and d.t.texts[k].startswith("و")):
+            return None
+        n, words = k + 1, TITLE_REACH  # the title's own words, other titles aside
+        while n < self.sent_end and words > 0:
+            if d.comma[n - 1] or d.colon[n - 1]:
+                return None
+            e = d.first[n]
+            if e is not None:
+                if not self.inside(e):
+                    return None
+                if not self.affiliation(e):
+                    return e
+                n = e.last + 1  # «ووزير خارجية قطر الشيخ محمد»: the country says whose minister
+                continue
+            if not d.flags[n] & TITLE:
+                words -= 1
+            n += 1
+        return None
 
     def place(self, i: int, j: int, destination: bool) -> Candidate | None:
         """The first place introduced as one after the trigger in its sentence (before a
