@@ -2,6 +2,7 @@
 import and export of the same tasks, measured in the same run.
 
     nox -s benchmarks -- studio [N]
+    nox -s benchmarks -- studio --pull-scale 5000 20000   # pull alone, on growing projects
 
 Targets (issues 3 and 22): khabar's time and peak memory at most 25% over the raw SDK's. Each
 of the four operations runs in a process of its own (this script with ``--op``), so each
@@ -32,21 +33,28 @@ from khabar.studio.client import Studio
 from khabar.studio.sync import pull, push
 
 
-def main(n: int) -> None:
+def main(n: int, *, pull_sizes: list[int] | None = None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         home = root / "studio"
         server = studio.start(home, port=18090)
         try:
-            bench(root, server.url, (home / "token").read_text().strip(), n)
+            token = (home / "token").read_text().strip()
+            if pull_sizes:
+                pull_scale(root, server.url, token, pull_sizes)
+            else:
+                bench(root, server.url, token, n)
         finally:
             studio.stop(home)
 
 
-def bench(root: Path, url: str, token: str, n: int) -> None:
-    made = project.init(root / "corpus")
+def annotated(root: Path, client: Studio, n: int) -> tuple[project.Project, str, int]:
+    """A corpus of ``n`` pre-annotated documents, and a project of the server holding each of
+    them as a task annotated with its gold (imported in bulk as a human's result): the
+    project, the server project's title and id."""
+    made = project.init(root)
     records = list(generated_records(n))
-    source = root / "in.jsonl"
+    source = root.parent / f"{root.name}.jsonl"
     source.write_text(
         "".join(json.dumps({"id": r["id"], "text": r["text"]}, ensure_ascii=False) + "\n" for r in records),
         encoding="utf-8",
@@ -54,25 +62,42 @@ def bench(root: Path, url: str, token: str, n: int) -> None:
     ingest_paths(made, [source])
     preannotate_corpus(made)
     scheme = made.scheme()
-    store = made.store()
-    items = [(doc, next(x for x in layers if x.kind == "pre")) for doc, layers in store.items()]
-    client = Studio(url, token)
-    os.environ["LABEL_STUDIO_URL"], os.environ["LABEL_STUDIO_API_KEY"] = url, token
-
-    # annotations for every task: imported in bulk with the gold as a human's result
     gold = {r["id"]: r for r in records}
-    annotated = []
-    for doc, _ in items:
+    tasks = []
+    for doc, _ in made.store().items():
         _, layer = from_record(gold[doc.id], scheme, provenance=Provenance("bench"))
         assert layer is not None
-        annotated.append({**task(doc, None), "annotations": [{"result": layer_results(doc, layer)}]})
+        tasks.append({**task(doc, None), "annotations": [{"result": layer_results(doc, layer)}]})
     title = f"annotated {uuid.uuid4().hex[:6]}"
-    annotated_project = client.project(title, scheme)
-    for i in range(0, len(annotated), 1000):
+    target = client.project(title, scheme)
+    for i in range(0, len(tasks), 1000):
         client.client.projects.import_tasks(
-            id=annotated_project, request=annotated[i : i + 1000], request_options={"timeout_in_seconds": 600}
+            id=target, request=tasks[i : i + 1000], request_options={"timeout_in_seconds": 600}
         )
-    del annotated, items
+    return made, title, target
+
+
+def pull_scale(root: Path, url: str, token: str, sizes: list[int]) -> None:
+    """khabar pull alone on projects of growing size: its peak memory should stay flat."""
+    client = Studio(url, token)
+    os.environ["LABEL_STUDIO_URL"], os.environ["LABEL_STUDIO_API_KEY"] = url, token
+    rows = [("tasks", "seconds", "documents/s", "peak MB")]
+    for n in sizes:
+        made, title, _ = annotated(root / f"corpus-{n}", client, n)
+        config = made.root / "khabar.toml"
+        config.write_text(config.read_text() + f'\n[labelstudio]\nproject = "{title}"\n')
+        seconds, peak, count = measured("khabar pull", made.root, 0)
+        assert count == n, (n, count)
+        rows.append((str(n), f"{seconds:.2f}", f"{n / seconds:.0f}", f"{peak:.0f}"))
+    print("\nkhabar pull as the project grows (memory should not grow with the tasks)")
+    print(table(rows))
+
+
+def bench(root: Path, url: str, token: str, n: int) -> None:
+    client = Studio(url, token)
+    os.environ["LABEL_STUDIO_URL"], os.environ["LABEL_STUDIO_API_KEY"] = url, token
+    made, title, annotated_project = annotated(root / "corpus", client, n)
+    scheme = made.scheme()
     raw_project = client.project(f"raw {uuid.uuid4().hex[:6]}", scheme)
     times: dict[str, float] = {}
     peaks: dict[str, float] = {}
@@ -162,5 +187,7 @@ def operation(op: str, root: Path, target: int) -> None:
 if __name__ == "__main__":
     if sys.argv[1:2] == ["--op"]:
         operation(sys.argv[2], Path(sys.argv[3]), int(sys.argv[4]))
+    elif sys.argv[1:2] == ["--pull-scale"]:
+        main(0, pull_sizes=[int(n) for n in sys.argv[2:]] or [5000, 20000])
     else:
         main(int(sys.argv[1]) if len(sys.argv) > 1 else 5000)
