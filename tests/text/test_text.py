@@ -148,3 +148,11 @@ def test_sentence_ends_are_where_the_regex_finds_them(text: str) -> None:
 )
 def test_fast_translation_is_str_translate(text: str) -> None:
     assert _one_to_one(text) == text.translate(_TABLE)
+
+
+def test_a_full_stop_after_a_one_letter_word_is_an_abbreviation() -> None:
+    text = "أفرجت المحكمة عن د. عزيز الدويك و أ.د. سعيد. ثم غادر م. أحمد."
+    assert surfaces(text, sentences(text)) == [
+        "أفرجت المحكمة عن د. عزيز الدويك و أ.د. سعيد.",
+        "ثم غادر م. أحمد.",
+    ]

@@ -74,9 +74,13 @@ def canonical_offsets(raw: str) -> tuple[str, list[int]] | None:
 
 _CLOSERS = "»\"”'’)]"
 # «[.!?؟…]+[closers]*(?=\s|$)|\n», written to start with one character class: the regex
-# engine then skips to candidates in C, four times faster on news text.
+# engine then skips to candidates in C, four times faster on news text. A full stop right
+# after a one-letter Arabic word is an abbreviation, not an end: «د. عزيز الدويك»، «أ.د.».
 _END_MARKS = ".!?؟…\n"
-_SENTENCE_END = re.compile(rf"[{_END_MARKS}](?:(?<=\n)|[.!?؟…]*[{re.escape(_CLOSERS)}]*(?=\s|$))")
+_ABBREVIATION = r"(?<=(?<![^\s.])[\u0621-\u064a]\.)"
+_SENTENCE_END = re.compile(
+    rf"[{_END_MARKS}](?!{_ABBREVIATION})(?:(?<=\n)|[.!?؟…]*[{re.escape(_CLOSERS)}]*(?=\s|$))"
+)
 # Combining marks that belong to the word before them (tashkeel, Quranic marks, dagger alef).
 _MARKS = "\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06dc\u06df-\u06e8\u06ea-\u06ed"
 _TOKEN = re.compile(rf"\d+(?:[.,٫٬]\d+)+|[\w{_MARKS}\u200c\u200d]+|\S")
