@@ -18,6 +18,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 from common import generated_records, peak_rss_mb, result, table
@@ -33,17 +34,14 @@ from khabar.studio.client import Studio
 from khabar.studio.sync import pull, push
 
 
-def main(n: int, *, pull_sizes: list[int] | None = None) -> None:
+def main(run: Callable[[Path, str, str], None]) -> None:
+    """``run(folder, url, token)`` against a Label Studio server of its own."""
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         home = root / "studio"
         server = studio.start(home, port=18090)
         try:
-            token = (home / "token").read_text().strip()
-            if pull_sizes:
-                pull_scale(root, server.url, token, pull_sizes)
-            else:
-                bench(root, server.url, token, n)
+            run(root, server.url, (home / "token").read_text().strip())
         finally:
             studio.stop(home)
 
@@ -188,6 +186,8 @@ if __name__ == "__main__":
     if sys.argv[1:2] == ["--op"]:
         operation(sys.argv[2], Path(sys.argv[3]), int(sys.argv[4]))
     elif sys.argv[1:2] == ["--pull-scale"]:
-        main(0, pull_sizes=[int(n) for n in sys.argv[2:]] or [5000, 20000])
+        sizes = [int(n) for n in sys.argv[2:]] or [5000, 20000]
+        main(lambda root, url, token: pull_scale(root, url, token, sizes))
     else:
-        main(int(sys.argv[1]) if len(sys.argv) > 1 else 5000)
+        n = int(sys.argv[1]) if len(sys.argv) > 1 else 5000
+        main(lambda root, url, token: bench(root, url, token, n))

@@ -129,27 +129,10 @@ class TriggerContext:
         return found
 
     def _titled_after(self, k: int) -> Entity | None:
-        """The name after a title joined by و at word k («ووزير الداخلية سعيد صيام»، «وقادة
-        ايطاليا»): the title's complement may take a few words, but no comma or other name."""
+        """The name after a title joined by و at word k («ووزير الداخلية سعيد صيام»، «ووزير
+        خارجية قطر الشيخ محمد»)."""
         d = self.doc
-        if not (d.flags[k] & TITLE and d.t.texts[k].startswith("و")):
-            return None
-        n, words = k + 1, TITLE_REACH  # the title's own words, other titles aside
-        while n < self.sent_end and words > 0:
-            if d.comma[n - 1] or d.colon[n - 1]:
-                return None
-            e = d.first[n]
-            if e is not None:
-                if not self.inside(e):
-                    return None
-                if not self.affiliation(e):
-                    return e
-                n = e.last + 1  # «ووزير خارجية قطر الشيخ محمد»: the country says whose minister
-                continue
-            if not d.flags[n] & TITLE:
-                words -= 1
-            n += 1
-        return None
+        return self._titled_name(k) if d.flags[k] & TITLE and d.t.texts[k].startswith("و") else None
 
     def place(self, i: int, j: int, destination: bool) -> Candidate | None:
         """The first place introduced as one after the trigger in its sentence (before a

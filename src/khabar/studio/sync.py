@@ -87,15 +87,15 @@ def positions(project: Project) -> dict[str, int]:
     (``corpus/order.txt``). Documents of a corpus made before that order was kept come
     first, by publication date, then source and id (undated ones last among them)."""
     store = project.store()
-    order = store.ingest_order()
-    listed = set(order)
-    present: set[str] = set()
-    earlier: list[tuple[str, str, str]] = []  # (date, source, id), not the texts: memory stays small
-    for doc in store.documents():
-        present.add(doc.id)
-        if doc.id not in listed:
-            earlier.append((doc.published or "\uffff", doc.source or "", doc.id))
-    ids = [doc_id for _, _, doc_id in sorted(earlier)] + [doc_id for doc_id in order if doc_id in present]
+    present = store.document_hashes()  # the ids, read without parsing the texts
+    order = list(dict.fromkeys(doc_id for doc_id in store.ingest_order() if doc_id in present))
+    earlier: list[tuple[str, str, str]] = []  # (date, source, id) of the documents not listed
+    if len(order) < len(present):
+        listed = set(order)
+        earlier = sorted(
+            (d.published or "\uffff", d.source or "", d.id) for d in store.documents() if d.id not in listed
+        )
+    ids = [doc_id for _, _, doc_id in earlier] + order
     return {doc_id: n for n, doc_id in enumerate(ids, start=1)}
 
 
