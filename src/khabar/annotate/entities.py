@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sized
 
 from khabar.annotate.dates_money import DateTimeMoneyRules
 from khabar.annotate.gazetteer import Entry, Gazetteer, Lexicon
@@ -24,7 +24,7 @@ from khabar.text.analysis import normalize
 from khabar.text.clitics import proclitic_analyses
 
 LABELS = RuleLabels(
-    "the entity rules", __name__, produces=(ORG, PER, FAC), reads=(PER, ORG, GPE, LOC, FAC, NORP, DATE)
+    "the entity rules", __name__, produces=(ORG, PER, FAC, GPE), reads=(PER, ORG, GPE, LOC, FAC, NORP, DATE)
 )
 
 NAMED = frozenset({PER, ORG, GPE, LOC, FAC})  # what an organisation can be named after
@@ -51,14 +51,20 @@ class EntityFinder:
 
     ``also``: what another finder needs to know of each word (the event finder's trigger
     readings, a hashable value), kept in the word's :class:`WordInfo` so that a text's
-    words are looked up once for both.
+    words are looked up once for both. ``triggers``: a word's readings as an event trigger
+    (none: empty), for the rules that leave event words out, with events drafted or not.
     """
 
     def __init__(
-        self, gazetteer: Gazetteer, lexicon: Lexicon, also: Callable[[str], object] | None = None
+        self,
+        gazetteer: Gazetteer,
+        lexicon: Lexicon,
+        also: Callable[[str], object] | None = None,
+        triggers: Callable[[str], Sized] | None = None,
     ) -> None:
         self.gazetteer = gazetteer
         self.also = also
+        self.triggers = triggers
         self.lexicon = lexicon
         self.people = PersonRules(gazetteer, lexicon)
         self.dates = DateTimeMoneyRules(lexicon)
@@ -66,6 +72,10 @@ class EntityFinder:
         self.first_names = self.people.first_names
         self.function_words = lexicon["function_words"]
         self.place_cues = lexicon["place_cues"]
+        self.place_directions = lexicon["place_directions"]
+        self.settlement_heads = sorted(lexicon["settlement_heads"])
+        # each settlement head as written and behind one proclitic letter: «بحي»
+        self.settlement_forms = frozenset(p + head for head in self.settlement_heads for p in ("", *"وبلف"))
         self.org_heads = lexicon["org_heads"]
         self.org_name_ends = lexicon["org_name_ends"]
         self.anchors = self.dates.anchors
@@ -135,6 +145,7 @@ class EntityFinder:
         found += self.people.find(t, infos)
         found += self._organisations(t, infos)
         found += self._facilities(t, infos)
+        found += self._settlements(t, infos)
         found += self._credits(t, infos)
         return found
 
@@ -177,6 +188,49 @@ class EntityFinder:
                         found.append(Candidate(t.spans[i][0] + cut, end, FAC, 0.6, "rule:facility+name"))
                 at = norm.find(head, at + len(head))
         return found
+
+    def _settlements(self, t: Tokens, infos: list[WordInfo]) -> list[Candidate]:
+        """A place no list holds, one definite word after a settlement head and located by the
+        words after it, a direction or a listed place behind «ب»: «حي الزيتون شرق مدينة غزة»،
+        «منطقة التاجي شمال بغداد»، «حي المعتصم بسامراء». Both cues, as a noun after the head
+        is often a common one («منطقة الحدود»), and it is a place only when located; with the
+        article, as an indefinite word after the head is most often an adjective («منطقة عازلة»)."""
+        found = []
+        norm, texts, joined = t.norm, t.texts, t.joined
+        last = len(texts) - 2
+        for head in self.settlement_heads:  # a few a text at most: str.find runs in C
+            at = norm.find(head)
+            while at != -1:
+                i = bisect.bisect_right(t.starts, at) - 1  # the word it lies in
+                at = norm.find(head, at + len(head))
+                if i >= last or texts[i] not in self.settlement_forms or not (joined[i] and joined[i + 1]):
+                    continue
+                name = texts[i + 1]
+                located = self._locating(texts[i + 2])
+                if located and name[:2] == "ال" and self._unlisted_name(name, infos[i + 1]):
+                    if self.triggers is not None and self.triggers(name):
+                        continue  # an event: «منطقة القتال شمال بغداد»
+                    found.append(Candidate(*t.spans[i + 1], GPE, 0.6, "rule:settlement+name"))
+        return found
+
+    def _unlisted_name(self, word: str, info: WordInfo) -> bool:
+        """A word no list, cue or trigger reading claims, that may be a name."""
+        return (
+            len(word) > 2
+            and word.isalpha()
+            and not info.readings
+            and info.head is None
+            and not info.anchors
+            and not info.title
+            and word not in self.function_words
+            and word not in self.place_cues
+        )
+
+    def _locating(self, word: str) -> bool:
+        """A direction («شمال»، «غربي») or a listed place behind «ب» («بسامراء»)."""
+        return word in self.place_directions or (
+            word[:1] == "ب" and self.gazetteer.label_of((word[1:],)) in PLACES
+        )
 
     # --- name lists -----------------------------------------------------------------------
 
@@ -222,6 +276,9 @@ class EntityFinder:
         if label in PLACES:
             return (
                 among(before, self.place_cues)
+                or (  # «بعقوبة شمال شرق العاصمة»
+                    i + n < len(t.texts) and t.joined[i + n - 1] and t.texts[i + n] in self.place_directions
+                )
                 or (  # «بولاية كولورادو»
                     (i == 0 or "\n" in t.gaps[i - 1]) and t.gaps[i + n - 1].lstrip(" ")[:1] in DATELINE_MARKS
                 )

@@ -9,7 +9,7 @@ action of), and the arguments from the entities of the same sentence
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from khabar.annotate.argument_context import TriggerContext
 from khabar.annotate.argument_tables import Durations, TextTables
@@ -80,8 +80,8 @@ class EventCandidate(NamedTuple):
 class EventFinder:
     """Finds events in a text whose entities are already found."""
 
-    def __init__(self, triggers: dict[str, Any], lexicon: Lexicon) -> None:
-        self.lexicon = TriggerLexicon(triggers)
+    def __init__(self, triggers: TriggerLexicon, lexicon: Lexicon) -> None:
+        self.lexicon = triggers
         self.irrealis = lexicon["irrealis"] | {c + w for c in "وف" for w in lexicon["irrealis"]}
         self.irrealis_longest = max((len(p.split()) for p in self.irrealis), default=1)
         self.irrealis_firsts = frozenset(p.split()[0] for p in self.irrealis)

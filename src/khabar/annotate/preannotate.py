@@ -23,6 +23,7 @@ from khabar.annotate.entities import EntityFinder
 from khabar.annotate.events import EventFinder
 from khabar.annotate.labels import RuleLabels
 from khabar.annotate.tokens import Tokens
+from khabar.annotate.triggers import TriggerLexicon
 from khabar.corpus.model import Argument, Document, Event, Layer, Provenance, Span, created_now, kept_score
 from khabar.runtime.cache import package_digest
 from khabar.text.analysis import Analysis
@@ -105,13 +106,15 @@ class Annotator:
             where = scheme.where
         labels = labels or scheme.entity_labels
         lexicon = gazetteer.load_lexicon()
-        event_finder = EventFinder(gazetteer.load_triggers(), lexicon) if events else None
+        triggers = TriggerLexicon(gazetteer.load_triggers())  # the entity rules read it too
+        event_finder = EventFinder(triggers, lexicon) if events else None
         for declared in (*ENTITY_RULES, *(EVENT_RULES if event_finder else ())):
             declared.check(labels, scheme.event_types, scheme.role_names, where)
         if event_finder is not None:
             event_finder.lexicon.check(scheme.event_types, where)
         names = gazetteer.load(labels, project_lists)
-        finder = EntityFinder(names, lexicon, also=event_finder.word if event_finder else None)
+        also = event_finder.word if event_finder else None
+        finder = EntityFinder(names, lexicon, also=also, triggers=triggers.lookups)
         return cls(finder, event_finder, f"{__version__}+{rules_digest()}.{names.version}")
 
     @property
