@@ -18,6 +18,7 @@ from khabar.annotate.dates_money import DateTimeMoneyRules
 from khabar.annotate.gazetteer import Entry, Gazetteer, Lexicon
 from khabar.annotate.labels import DATE, FAC, GPE, LOC, NORP, ORG, PER, RuleLabels
 from khabar.annotate.people import PersonRules
+from khabar.annotate.titled_names import TitledUnknownNames
 from khabar.annotate.tokens import Candidate, Tokens, WordInfo, among
 from khabar.runtime.memo import KINDS, remember
 from khabar.text.analysis import normalize
@@ -67,6 +68,7 @@ class EntityFinder:
         self.triggers = triggers
         self.lexicon = lexicon
         self.people = PersonRules(gazetteer, lexicon)
+        self.unknown_names = TitledUnknownNames(self.people, triggers)
         self.dates = DateTimeMoneyRules(lexicon)
         self.titles = self.people.titles
         self.first_names = self.people.first_names
@@ -143,6 +145,7 @@ class EntityFinder:
         """The candidates of the context rules: dates, times, money, people, organisations."""
         found = self.dates.find(t, infos)
         found += self.people.find(t, infos)
+        found += self.unknown_names.find(t, infos)
         found += self._organisations(t, infos)
         found += self._facilities(t, infos)
         found += self._settlements(t, infos)

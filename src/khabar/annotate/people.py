@@ -107,7 +107,7 @@ class PersonRules:
             if not t.joined[i]:
                 continue
             second = texts[i + 1]
-            if second not in surnames and not self._listed_surname(second):
+            if second not in surnames and not self.listed_surname(second):
                 continue
             if not self._name_word(second):
                 continue
@@ -128,7 +128,7 @@ class PersonRules:
             found.append(Candidate(start, t.spans[end - 1][1], PER, 0.6, "rule:given+surname"))
         return found
 
-    def _listed_surname(self, word: str) -> bool:
+    def listed_surname(self, word: str) -> bool:
         """A common surname, a name token of the lists of unknown role (mostly foreign:
         شيراك), or a common given name (a father's)."""
         return self._common_name(word) or word in self.gazetteer.other_names
@@ -148,7 +148,7 @@ class PersonRules:
             and word not in self.title_firsts
             and word not in SON_OF
             and word != ALI
-            and (not word.startswith(("و", "ف", "بال", "لل", "كال")) or self._listed_surname(word))
+            and (not word.startswith(("و", "ف", "بال", "لل", "كال")) or self.listed_surname(word))
             and self.may_be_person(word)
         )
 

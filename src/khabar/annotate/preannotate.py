@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from khabar import __version__
-from khabar.annotate import arguments, dates_money, entities, gazetteer, people
+from khabar.annotate import arguments, dates_money, entities, gazetteer, people, titled_names
 from khabar.annotate import events as event_rules
 from khabar.annotate.combined import Combined
 from khabar.annotate.crf import Model
@@ -46,6 +46,7 @@ RULE_MODULES = (
     "annotate.tokens",
     "annotate.entities",
     "annotate.people",
+    "annotate.titled_names",
     "annotate.dates_money",
     "annotate.triggers",
     "annotate.events",
@@ -62,7 +63,12 @@ RULE_MODULES = (
 )
 
 # What the rules produce and read, by rule module: each must be in the project's scheme.
-ENTITY_RULES: tuple[RuleLabels, ...] = (entities.LABELS, people.LABELS, dates_money.LABELS)
+ENTITY_RULES: tuple[RuleLabels, ...] = (
+    entities.LABELS,
+    people.LABELS,
+    titled_names.LABELS,
+    dates_money.LABELS,
+)
 EVENT_RULES: tuple[RuleLabels, ...] = (event_rules.LABELS, arguments.LABELS)
 
 
