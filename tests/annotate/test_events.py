@@ -343,6 +343,14 @@ def test_trigger_lookups_ruled_out_by_their_opening_letters_are_no_trigger(
             "رفضت",
             [("Actor", "حركة المقاومة الإسلامية")],
         ),
+        # a nominal trigger: the subject of the verb it depends on, not across a time or cause
+        (
+            "وتشارك كوريا الشمالية في محادثات مع الولايات المتحدة",
+            "محادثات",
+            [("Actor", "كوريا الشمالية"), ("Recipient", "الولايات المتحدة")],
+        ),
+        ("وقالت إن إيران مستعدة للموافقة على الخطة", "لموافقة", [("Actor", "إيران")]),
+        ("ساد الهدوء مدينة كربلاء بعد التوصل لاتفاق", "اتفاق", []),
     ],
 )
 def test_argument_classes(text: str, trigger: str, arguments: list[tuple[str, str]]) -> None:

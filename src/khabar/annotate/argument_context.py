@@ -20,6 +20,7 @@ from khabar.annotate.argument_words import (
     LOCATIVE,
     NEUTRAL,
     OWNED,
+    PHRASE_OPENINGS,
     PLACES,
     RECIPIENT_PREPOSITIONS,
     TIMES,
@@ -294,6 +295,24 @@ class TriggerContext:
                     if e.marker != "" or self.located(e, False):
                         return None  # «وفي بغداد اختطف»: a place, no subject
                     return e.candidate
+            k -= 1
+        return None
+
+    def governing_subject(self, i: int) -> Candidate | None:
+        """The subject of the verb a nominal trigger at word ``i`` depends on, three words
+        before it at most: «منظمة حقوق الإنسان التركية في تظاهرة»، «إيران مستعدة للموافقة»،
+        «حث اسرائيل ولبنان على تقديم تنازلات». Not across a word that starts another phrase
+        (PHRASE_OPENINGS: «مدينة كربلاء بعد التوصل لاتفاق») or a dash («كوريا الشمالية - في»)."""
+        subject = self.before(i, reach=3)
+        if subject is None:
+            return None
+        d, k = self.doc, i - 1
+        while "-" not in d.t.gaps[k]:  # ``before`` found it: the walk ends at its last word
+            e = d.last[k]
+            if e is not None and e.candidate is subject:
+                return subject
+            if d.t.texts[k] in PHRASE_OPENINGS:
+                break
             k -= 1
         return None
 

@@ -93,5 +93,13 @@ DESCRIPTOR_WORDS = (
 )
 DIRECTION_WORDS = ("شمال", "جنوب", "شرق", "غرب", "وسط", "شمالي", "جنوبي", "شرقي", "غربي")
 DESTINATION_WORDS = ("إلى", "الى", "الي")
+# Words that start another phrase between a subject and the nominal trigger of its verb: a time
+# or a cause («ساد الهدوء مدينة كربلاء بعد التوصل لاتفاق»), a speech verb (normalised)
+PHRASE_OPENINGS = frozenset(
+    {
+        *("بعد", "قبل", "خلال", "منذ", "ظل", "اثر", "عقب", "حول", "بسبب", "جراء"),
+        *("قال", "قالت", "اضاف", "اضافت", "اكد", "اكدت", "اعلن", "اعلنت", "ذكر", "ذكرت"),
+    }
+)
 #: how a place entity stands: introduced as a place, or the reference point of a direction
 LOCATED, ANCHOR = 1, 2

@@ -103,6 +103,10 @@ def arguments(
         actor, recipient = inherited  # the threatened action: who threatens whom
     if actor is None and shared[0] is not recipient:
         actor = shared[0]
+    if actor is None and not trigger.verb and not trigger.undergoer:
+        actor = ctx.governing_subject(i)  # «اتفقت فرنسا وألمانيا على لائحة من العقوبات»
+        if actor is recipient:
+            actor = None
     if time is None:
         time = shared[1]
     place = None if trigger.type in UNLOCATED else ctx.place(i, j, trigger.type == MOBILIZE)
