@@ -351,6 +351,12 @@ def test_trigger_lookups_ruled_out_by_their_opening_letters_are_no_trigger(
         ),
         ("وقالت إن إيران مستعدة للموافقة على الخطة", "لموافقة", [("Actor", "إيران")]),
         ("ساد الهدوء مدينة كربلاء بعد التوصل لاتفاق", "اتفاق", []),
+        # a subject no entity names, in the plural nominative: the entity after it is the object
+        (
+            "وفي بغداد اختطف مجهولون القس سعد سيروب",
+            "اختطف",
+            [("Recipient", "سعد سيروب"), ("Place", "بغداد")],
+        ),
     ],
 )
 def test_argument_classes(text: str, trigger: str, arguments: list[tuple[str, str]]) -> None:

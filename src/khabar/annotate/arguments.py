@@ -8,6 +8,7 @@ opening ...), worked out once per word with its trigger readings (``khabar.annot
 from __future__ import annotations
 
 from khabar.annotate.argument_context import TriggerContext
+from khabar.annotate.argument_tables import Following
 from khabar.annotate.argument_words import ACTORS, PLACES, PROTESTERS, UNLOCATED
 
 # the three argument modules share one declaration, made with the words
@@ -75,8 +76,9 @@ def arguments(
                 actor = subject
             elif first.after_title and first.entity.label != PER:
                 recipient = first.entity  # «حث الرئيس الأمريكي روسيا»: the actor is only a title
-            elif (subject is not None or plural) and trigger.verb:
-                # «أمريكا تهدد روسيا»; «طالبوا الحكومة»: the subject is in the verb
+            elif (subject is not None or plural or _unnamed_subject(ctx, j, first)) and trigger.verb:
+                # «أمريكا تهدد روسيا»; «طالبوا الحكومة»: the subject is in the verb; «اختطف
+                # مجهولون القس سعد سيروب»: a subject no entity names
                 actor, recipient = subject, first.entity
             else:
                 actor = first.entity
@@ -126,3 +128,11 @@ def arguments(
     if place is not None:  # «في مدينتي نابلس ورام الله»: places joined by و are all where
         found += [(PLACE, c) for c in ctx.conjoined(place, PLACES) if all(c is not o for _, o in found)]
     return tuple(found)
+
+
+def _unnamed_subject(ctx: TriggerContext, j: int, first: Following) -> bool:
+    """Whether the one word between a verb and the entity after it is a subject in the
+    plural nominative («اختطف مجهولون القس سعد سيروب»، «اعتقل مسلحون مدير الشركة»): the
+    entity is then the object."""
+    texts = ctx.doc.t.texts
+    return first.distance == 1 and j < first.of.first and texts[j].endswith("ون") and ctx.doc.last[j] is None
