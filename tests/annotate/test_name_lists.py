@@ -136,4 +136,6 @@ def test_a_town_is_drafted_and_one_that_is_also_a_word_only_after_a_place_cue() 
     assert ("بعقوبة", "list:derived-towns") in places("وقع انفجار في مدينة بعقوبة")
     assert not [p for p in places("وقع انفجار في بعقوبة") if p[0] == "بعقوبة"]  # no cue: a word too
     assert ("الفلوجة", "list:derived-towns") in places("وقع انفجار في الفلوجة")  # frequent, a name only
+    # a city the derived list holds behind a cue, that the towns' frequencies find a name only
+    assert ("كربلاء", "list:derived-towns") in places("وفي كربلاء قتل ثلاثة مدنيين")
     assert ("بغداد", "list:places") in places("وصل إلى بغداد")  # the shipped lists keep their names

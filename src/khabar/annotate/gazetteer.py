@@ -210,6 +210,7 @@ PERSON_NAMES = "derived-person-names"
 ACTORS = "derived-actors"
 ACTOR_SCORE = 0.8  # a name of the PETRARCH actor dictionary (full names, organisations)
 TOWNS = "derived-towns"
+CUE_ONLY_CITIES = "list:derived-cities"  # Babel's and pyarabic's cities: all need a place cue
 TOWN_SCORE = 0.7  # a GeoNames town: a place first, but many are also family names
 
 
@@ -267,11 +268,15 @@ def load_derived(gazetteer: Gazetteer, labels: tuple[str, ...]) -> None:
     towns = _yaml(lists[TOWNS])
     if not isinstance(towns, dict) or not isinstance(towns.get("label"), str):
         raise InputError(f"khabar/data/{CANDIDATES}/{TOWNS}.yaml: expected a label and lists of names")
-    if towns["label"] in labels:
+    label = towns["label"]
+    if label in labels:
         for key, ambiguous in (("names", False), ("ambiguous", True)):
             for name in towns.get(key, []):
-                if words_of(name) not in gazetteer.phrases:
-                    gazetteer.add(name, Entry(towns["label"], f"list:{TOWNS}", TOWN_SCORE, ambiguous))
+                old = gazetteer.get(words_of(name))
+                # a city of the derived list, all behind a cue (many are words), that the
+                # towns' frequencies found a name only (كربلاء، الأنبار) needs none
+                if old is None or (not ambiguous and old.ambiguous and old.source == CUE_ONLY_CITIES):
+                    gazetteer.add(name, Entry(label, f"list:{TOWNS}", TOWN_SCORE, ambiguous))
 
 
 def load(labels: tuple[str, ...], project_lists: Path | None = None) -> Gazetteer:
