@@ -57,6 +57,8 @@ def test_verb_forms_cover_tense_person_and_number() -> None:
         ("قد تفرض عقوبات على روسيا", "تفرض عقوبات", "SANCTION"),  # a phrase with a verb form
         ("واستغرقت المكالمة الهاتفية 50 دقيقة", "المكالمة الهاتفية", "CONSULT"),
         ("قطع العلاقات بين البلدين", "قطع العلاقات", "SANCTION"),
+        ("رفضت الحركة توقيع مسودة الاتفاق", "توقيع", "AGREE"),  # signing
+        ("وأكد أن توقيعها جاء بعد مفاوضات", "توقيعها", "AGREE"),
     ],
 )
 def test_triggers_and_their_spans(text: str, trigger: str, etype: str) -> None:
@@ -69,10 +71,13 @@ def test_triggers_and_their_spans(text: str, trigger: str, etype: str) -> None:
         "وقال ردا على سؤال إن الحكومة",  # «ردا على»: in response to
         "وأعلنت وزارة الاتصالات أمس",  # telecommunications
         "في اتصال عبر الهاتف",  # the telephone, not «phoned»
+        "وأقيم حفل توقيع كتاب الوزير",  # a book's signing
+        "ووقعت اشتباكات في المدينة",  # «وقع»: it happened
     ],
 )
 def test_other_senses_are_no_trigger(text: str) -> None:
-    assert [s for _, s, _, _ in events(text) if s in ("ردا", "الاتصالات", "الهاتف", "هاتف")] == []
+    other = ("ردا", "الاتصالات", "الهاتف", "هاتف", "توقيع", "وقعت")
+    assert [s for _, s, _, _ in events(text) if s in other] == []
 
 
 def test_a_verb_never_takes_a_preposition() -> None:
