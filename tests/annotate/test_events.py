@@ -110,6 +110,13 @@ def test_speech_acts_are_not_events() -> None:
         # any action a demand is about, in its clause
         ("وطالبت الحكومة بإرسال مساعدات للمتضررين", "مساعدات", "other"),
         ("طلب التحدث مع بايدن، وهي المكالمة الثانية بينهما", "المكالمة", "actual"),
+        # a nominal trigger before a verb in the future or a modal; what a list or plan is of
+        ("وقال إن العقوبات ستطاول قطاع النفط", "العقوبات", "other"),
+        ('وقال إن المحادثات " ستبدأ اليوم "', "المحادثات", "other"),
+        ("تواجه إيران عقوبات اقتصادية قد تفرض عليها", "عقوبات", "other"),
+        ("اتفقت الدول على لائحة من العقوبات", "العقوبات", "other"),
+        ("وقال إن العقوبات التي فرضت على إيران أضرت باقتصادها", "العقوبات", "actual"),
+        ("وقال إن العقوبات السياسية أضرت بالبلاد", "العقوبات", "actual"),
     ],
 )
 def test_realis(text: str, trigger: str, realis: str) -> None:

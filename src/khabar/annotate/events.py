@@ -62,6 +62,35 @@ THREATS = (THREATEN, REQUEST)
 #: «قد» before a past verb asserts (قد قصفت: it did strike); before a present it hedges (قد تفرض)
 JOINED_REACH = 8  # words from a verb to the verb joined to it
 ASSERTING = frozenset({"قد", "وقد", "فقد", "لقد"})
+# After a nominal trigger, what makes it a prospect: a modal («العقوبات يجب أن تقر»)
+MODALS_AFTER = frozenset({"يجب", "ينبغي", "لن", "سوف"})
+# ... or a verb in the future (س + ي، ت، ن), but for these nouns (normalised)
+FUTURE_LOOKALIKES = frozenset(
+    [
+        "سياسه",
+        "سياسي",
+        "سياسيه",
+        "سياسات",
+        "سياره",
+        "سيارات",
+        "سته",
+        "ستين",
+        "سنه",
+        "سنوات",
+        "سنين",
+        "سيطره",
+        "سياده",
+        "سيناء",
+        "سيد",
+        "سيده",
+        "سينما",
+        "سنوي",
+        "سنويه",
+        "سياحه",
+        "سياحي",
+        "ستار",
+    ]
+)
 
 
 # A named tuple, not a dataclass: made for every event of every text, and tuples are cheap.
@@ -184,7 +213,7 @@ class EventFinder:
                 sent_end += 1
             sentence = (sentence_start, sentence_end, sent_first, sent_end)
             context = TriggerContext(doc, low, high, first_word, end_word, sentence)
-            realis, threatened = self._realis(t, i, trigger, previous, context, readings[i])
+            realis, threatened = self._realis(t, i, j, trigger, previous, context, readings[i])
             previous = found[k]
             inherited: tuple[Candidate | None, Candidate | None] = (None, None)
             shared: tuple[Candidate | None, Candidate | None] = (None, None)
@@ -227,6 +256,7 @@ class EventFinder:
         self,
         t: Tokens,
         i: int,
+        j: int,
         trigger: Trigger,
         previous: tuple[int, int, int, Trigger] | None,
         context: TriggerContext,
@@ -249,6 +279,8 @@ class EventFinder:
         word = t.texts[i]
         if trigger.verb and trigger.type != THREATEN and word[:1] == "س" and not word.startswith("سا"):
             return "other", False  # ستفرض: a future action
+        if not trigger.verb and _prospect_after(t, j, context.end_word):
+            return "other", False
         if previous is not None and trigger.type not in THREATS:
             _, prev_j, _, prev = previous
             usual = trigger.type in THREATENED  # what a threat is usually of (تهدد بعقوبات)
@@ -261,3 +293,19 @@ class EventFinder:
             ):
                 return "other", usual
         return "actual", False
+
+
+def _prospect_after(t: Tokens, j: int, end: int) -> bool:
+    """Whether the words after a nominal trigger ending before word ``j`` (its adjective,
+    «التي») lead, in its clause, to a modal or a verb in the future, «قد» and a present:
+    «إن العقوبات ستطاول»، «المحادثات " ستبدأ اليوم "»، «عقوبات اقتصادية قد تفرض عليه»."""
+    texts, gaps = t.texts, t.gaps
+    for k in range(j, min(j + 3, end, len(texts))):
+        if any(p in gaps[k - 1] for p in ".؟!\n،,;:"):
+            return False
+        word = texts[k]
+        if word in MODALS_AFTER or (word == "قد" and k + 1 < len(texts) and texts[k + 1][:1] in ("ي", "ت")):
+            return True
+        if len(word) > 4 and word[0] == "س" and word[1] in ("ي", "ت", "ن") and word not in FUTURE_LOOKALIKES:
+            return True
+    return False
