@@ -40,6 +40,11 @@ FACILITY_FORMS = {
     prefix + normalize(head): len(prefix) for head in FACILITY_HEADS for prefix in ("", "و", "ب", "ل", "ف")
 }
 
+# a newspaper or magazine by its name after one of these (normalised), the head left out
+MEDIA_HEADS = ("صحيفه", "جريده", "مجله")
+MEDIA_FORMS = frozenset(prefix + head for head in MEDIA_HEADS for prefix in ("", "و", "ب", "ل", "ف"))
+QUOTES_OPEN, QUOTES_CLOSE = ('"', "«"), ('"', "»")
+
 # news agencies by their initials (normalised): dpa, AFP, UPI, MENA
 AGENCY_INITIALS = ("د ب ا", "ا ف ب", "يو بي اي", "ا ش ا")
 # a nationality in the feminine alone in parentheses: «( الفرنسية )»، «(الفرنسية - أرشيف)»
@@ -149,6 +154,7 @@ class EntityFinder:
         found += self._organisations(t, infos)
         found += self._facilities(t, infos)
         found += self._settlements(t, infos)
+        found += self._media(t, infos)
         found += self._credits(t, infos)
         return found
 
@@ -215,6 +221,46 @@ class EntityFinder:
                         continue  # an event: «منطقة القتال شمال بغداد»
                     found.append(Candidate(*t.spans[i + 1], GPE, 0.6, "rule:settlement+name"))
         return found
+
+    def _media(self, t: Tokens, infos: list[WordInfo]) -> list[Candidate]:
+        """A newspaper's or magazine's name after «صحيفة»، «جريدة» or «مجلة», without the head
+        (what it is): in quotes («صحيفة " واشنطن تايمز "») or one or two words no list or rule
+        claims, no adjective («صحيفة يديعوت أحرونوت»; not «صحيفة محلية»، «صحيفة أمريكية»)."""
+        found = []
+        norm, texts, n = t.norm, t.texts, len(t.texts)
+        for head in MEDIA_HEADS:  # a few a text at most: str.find runs in C
+            at = norm.find(head)
+            while at != -1:
+                i = bisect.bisect_right(t.starts, at) - 1  # the word it lies in
+                at = norm.find(head, at + len(head))
+                if texts[i] not in MEDIA_FORMS or i + 1 >= n:
+                    continue
+                opening = t.gaps[i].strip(" \t")
+                if opening in QUOTES_OPEN:  # the name's words, then the closing quote
+                    k = i + 1
+                    while k < min(n, i + 5) and t.joined[k] and not t.gaps[k].strip(" \t"):
+                        k += 1
+                    if k < min(n, i + 5) and t.gaps[k].strip(" \t")[:1] in QUOTES_CLOSE:
+                        found.append(
+                            Candidate(t.spans[i + 1][0], t.spans[k][1], ORG, 0.7, "rule:media+quoted")
+                        )
+                elif not opening:
+                    k = i + 1
+                    while (
+                        k < min(n, i + 3)
+                        and (k == i + 1 or t.joined[k - 1])
+                        and self._media_word(texts[k], infos[k])
+                    ):
+                        k += 1
+                    if k > i + 1:
+                        found.append(
+                            Candidate(t.spans[i + 1][0], t.spans[k - 1][1], ORG, 0.6, "rule:media+name")
+                        )
+        return found
+
+    def _media_word(self, word: str, info: WordInfo) -> bool:
+        """A word of a newspaper's name: unknown to every list and rule, not an adjective."""
+        return not word.endswith(("يه", "ي")) and self.unknown_names.unknown_word(word, info)
 
     def _unlisted_name(self, word: str, info: WordInfo) -> bool:
         """A word no list, cue or trigger reading claims, that may be a name."""

@@ -34,7 +34,9 @@ class TitledUnknownNames:
         texts, joined = t.texts, t.joined
         for i in range(1, len(texts) - 1):
             first, second = texts[i], texts[i + 1]
-            if not (joined[i] and self._unknown(first, infos[i]) and self._unknown(second, infos[i + 1])):
+            if not (
+                joined[i] and self.unknown_word(first, infos[i]) and self.unknown_word(second, infos[i + 1])
+            ):
                 continue
             if not not_verb(first) or second[:1] in ("ي", "ت") or not self._definite_cue(t, i):
                 continue
@@ -55,7 +57,7 @@ class TitledUnknownNames:
             return among(t.previous(i, 2), people.titles)  # «رئيس الوزراء» is one
         return people.person_cue(t, i)
 
-    def _unknown(self, word: str, info: WordInfo) -> bool:
+    def unknown_word(self, word: str, info: WordInfo) -> bool:
         """A word that may be part of a name and that no list, lexicon or trigger reading
         claims as something else."""
         people = self.people
@@ -80,7 +82,7 @@ class TitledUnknownNames:
         """A listed surname, or an unknown word that does not open as a verb does (ي، ت، or ا
         for أ/إ/ا: «كاتس استمر») nor behind «ب» («سعيد صيام بمقر الرئاسة»، «رايس بالمواجهة»)."""
         listed = self.people.listed_surname(word)
-        return listed or (word[:1] not in ("ب", "ي", "ت", "ا") and self._unknown(word, info))
+        return listed or (word[:1] not in ("ب", "ي", "ت", "ا") and self.unknown_word(word, info))
 
 
 def not_verb(word: str) -> bool:
