@@ -9,6 +9,7 @@ from collections.abc import Callable, Sized
 from khabar.annotate.labels import PER, RuleLabels
 from khabar.annotate.people import ALI, COMMON_WORDS, SON_OF, SPEECH_VERBS, PersonRules
 from khabar.annotate.tokens import Candidate, Tokens, WordInfo, among
+from khabar.runtime.memo import remember
 from khabar.text.clitics import proclitic_analyses
 
 LABELS = RuleLabels("the unknown-name rule", __name__, produces=(PER,), reads=())
@@ -21,6 +22,7 @@ class TitledUnknownNames:
     def __init__(self, people: PersonRules, triggers: Callable[[str], Sized] | None) -> None:
         self.people = people
         self.triggers = triggers
+        self._event_words: dict[str, bool] = {}  # whether a word is a trigger, by word (bounded)
 
     def find(self, t: Tokens, infos: list[WordInfo]) -> list[Candidate]:
         """Two words no list claims for anything else after a definite title or role, a
@@ -31,14 +33,19 @@ class TitledUnknownNames:
         an indefinite title, whose next word is what it heads («رئيس مجموعة»، «مدير
         مستشفى»); none of them a word the rules know: a trigger, a date, a title."""
         found = []
-        texts, joined = t.texts, t.joined
-        for i in range(1, len(texts) - 1):
+        texts, joined, n = t.texts, t.joined, len(t.texts)
+        # a title starts one to four words before (a nationality and a complement between):
+        # titles are few, so most words are never looked at
+        after_titles = sorted(
+            {i for k, info in enumerate(infos) if info.title for i in range(k + 1, min(k + 5, n - 1))}
+        )
+        for i in after_titles:
             first, second = texts[i], texts[i + 1]
-            if not (
-                joined[i] and self.unknown_word(first, infos[i]) and self.unknown_word(second, infos[i + 1])
-            ):
+            if not joined[i] or not not_verb(first) or second[:1] in ("ي", "ت"):
                 continue
-            if not not_verb(first) or second[:1] in ("ي", "ت") or not self._definite_cue(t, i):
+            if not (self.unknown_word(first, infos[i]) and self.unknown_word(second, infos[i + 1])):
+                continue
+            if not self._definite_cue(t, i):
                 continue
             end = i + 2
             if end < len(texts) and joined[end - 1] and self._third_name(texts[end], infos[end]):
@@ -75,8 +82,14 @@ class TitledUnknownNames:
             and word not in COMMON_WORDS
             and word not in SON_OF
             and word != ALI
-            and not (self.triggers is not None and self.triggers(word))
+            and not self._event_word(word)
         )
+
+    def _event_word(self, word: str) -> bool:
+        known = self._event_words.get(word)
+        if known is None:
+            known = remember(self._event_words, word, self.triggers is not None and bool(self.triggers(word)))
+        return known
 
     def _third_name(self, word: str, info: WordInfo) -> bool:
         """A listed surname, or an unknown word that does not open as a verb does (ي، ت، or ا
