@@ -106,7 +106,7 @@ def arguments(
     if actor is None and shared[0] is not recipient:
         actor = shared[0]
     if actor is None and not trigger.verb and not trigger.undergoer:
-        actor = ctx.governing_subject(i)  # «اتفقت فرنسا وألمانيا على لائحة من العقوبات»
+        actor = ctx.governing_subject(i)  # «وتشارك كوريا الشمالية في محادثات»
         if actor is recipient:
             actor = None
     if time is None:
@@ -132,7 +132,7 @@ def arguments(
 
 def _unnamed_subject(ctx: TriggerContext, j: int, first: Following) -> bool:
     """Whether the one word between a verb and the entity after it is a subject in the
-    plural nominative («اختطف مجهولون القس سعد سيروب»، «اعتقل مسلحون مدير الشركة»): the
+    plural nominative («اختطف مجهولون القس سعد سيروب»): the
     entity is then the object."""
     texts = ctx.doc.t.texts
     return first.distance == 1 and j < first.of.first and texts[j].endswith("ون") and ctx.doc.last[j] is None

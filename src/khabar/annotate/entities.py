@@ -71,9 +71,10 @@ class EntityFinder:
         self.gazetteer = gazetteer
         self.also = also
         self.triggers = triggers
+        self._event_words: dict[str, bool] = {}  # whether a word is a trigger, by word (bounded)
         self.lexicon = lexicon
         self.people = PersonRules(gazetteer, lexicon)
-        self.unknown_names = TitledUnknownNames(self.people, triggers)
+        self.unknown_names = TitledUnknownNames(self.people, self.event_word)
         self.dates = DateTimeMoneyRules(lexicon)
         self.titles = self.people.titles
         self.first_names = self.people.first_names
@@ -89,6 +90,13 @@ class EntityFinder:
         self.all_rules = self.dates.all_rules
         self._words: dict[str, WordInfo] = {}
         self._plain: dict[object, WordInfo] = {}
+
+    def event_word(self, word: str) -> bool:
+        """Whether a word reads as an event trigger (what a name never is), remembered."""
+        known = self._event_words.get(word)
+        if known is None:
+            known = remember(self._event_words, word, self.triggers is not None and bool(self.triggers(word)))
+        return known
 
     def known(self, phrase: str) -> bool:
         """Whether ``phrase`` is a listed name (snapping proclitics off a span asks)."""
@@ -217,7 +225,7 @@ class EntityFinder:
                 name = texts[i + 1]
                 located = self._locating(texts[i + 2])
                 if located and name[:2] == "ال" and self._unlisted_name(name, infos[i + 1]):
-                    if self.triggers is not None and self.triggers(name):
+                    if self.event_word(name):
                         continue  # an event: «منطقة القتال شمال بغداد»
                     found.append(Candidate(*t.spans[i + 1], GPE, 0.6, "rule:settlement+name"))
         return found
@@ -263,7 +271,7 @@ class EntityFinder:
         return not word.endswith(("يه", "ي")) and self.unknown_names.unknown_word(word, info)
 
     def _unlisted_name(self, word: str, info: WordInfo) -> bool:
-        """A word no list, cue or trigger reading claims, that may be a name."""
+        """A word no list or cue claims, that may be a name."""
         return (
             len(word) > 2
             and word.isalpha()

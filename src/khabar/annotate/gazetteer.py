@@ -274,7 +274,7 @@ def load_derived(gazetteer: Gazetteer, labels: tuple[str, ...]) -> None:
             for name in towns.get(key, []):
                 old = gazetteer.get(words_of(name))
                 # a city of the derived list, all behind a cue (many are words), that the
-                # towns' frequencies found a name only (كربلاء، الأنبار) needs none
+                # towns' frequencies found a name only (كربلاء، الموصل) needs none
                 if old is None or (not ambiguous and old.ambiguous and old.source == CUE_ONLY_CITIES):
                     gazetteer.add(name, Entry(label, f"list:{TOWNS}", TOWN_SCORE, ambiguous))
 

@@ -4,25 +4,23 @@ object that may follow a title as well («وزير الخارجية الروسي
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sized
+from collections.abc import Callable
 
 from khabar.annotate.labels import PER, RuleLabels
 from khabar.annotate.people import ALI, COMMON_WORDS, SON_OF, SPEECH_VERBS, PersonRules
 from khabar.annotate.tokens import Candidate, Tokens, WordInfo, among
-from khabar.runtime.memo import remember
 from khabar.text.clitics import proclitic_analyses
 
 LABELS = RuleLabels("the unknown-name rule", __name__, produces=(PER,), reads=())
 
 
 class TitledUnknownNames:
-    """The rule, with the person rules' title cues and a word's trigger readings (none:
-    empty; see :class:`~khabar.annotate.entities.EntityFinder`)."""
+    """The rule, with the person rules' title cues and whether a word reads as an event
+    trigger (:meth:`~khabar.annotate.entities.EntityFinder.event_word`)."""
 
-    def __init__(self, people: PersonRules, triggers: Callable[[str], Sized] | None) -> None:
+    def __init__(self, people: PersonRules, event_word: Callable[[str], bool]) -> None:
         self.people = people
-        self.triggers = triggers
-        self._event_words: dict[str, bool] = {}  # whether a word is a trigger, by word (bounded)
+        self.event_word = event_word
 
     def find(self, t: Tokens, infos: list[WordInfo]) -> list[Candidate]:
         """Two words no list claims for anything else after a definite title or role, a
@@ -82,14 +80,8 @@ class TitledUnknownNames:
             and word not in COMMON_WORDS
             and word not in SON_OF
             and word != ALI
-            and not self._event_word(word)
+            and not self.event_word(word)
         )
-
-    def _event_word(self, word: str) -> bool:
-        known = self._event_words.get(word)
-        if known is None:
-            known = remember(self._event_words, word, self.triggers is not None and bool(self.triggers(word)))
-        return known
 
     def _third_name(self, word: str, info: WordInfo) -> bool:
         """A listed surname, or an unknown word that does not open as a verb does (ي، ت، or ا
