@@ -124,35 +124,31 @@ NAMES = [
     "بتراكي",
 ]
 TEMPLATES = [
-    ("قال وزير الخارجية {a} {b} إن {g} ترفض التصعيد.", ("PER", "GPE")),
-    ("التقى الرئيس {a} {b} في {g} أمس.", ("PER", "GPE", "DATE")),
-    ("وأعلن المتحدث {a} {b} أن {g} ستدعم الاتفاق.", ("PER", "GPE")),
-    ("وصل رئيس الوزراء {a} {b} إلى {g}.", ("PER", "GPE")),
+    ("قال وزير الخارجية {a} إن {g} ترفض التصعيد.", ("PER", "GPE")),
+    ("التقى الرئيس {a} في {g} أمس.", ("PER", "GPE", "DATE")),
+    ("وأعلن المتحدث {a} أن {g} ستدعم الاتفاق.", ("PER", "GPE")),
+    ("وصل رئيس الوزراء {a} إلى {g}.", ("PER", "GPE")),
 ]
 
 
 def generated(n: int, seed: int = 3) -> list[dict[str, Any]]:
-    """Sentences with made-up person names the lists do not hold: the rules miss them, the
-    model can learn them from the titles before them."""
+    """Sentences with made-up person names the lists do not hold, one word after a title:
+    the rules leave them out (one word after a title is as often a verb), the model can learn
+    them from the titles before them."""
     rng = random.Random(seed)
     records = []
     for i in range(n):
         lines, entities, offset = [], [], 0
         for _ in range(3):
             template, _ = rng.choice(TEMPLATES)
-            a, b = rng.sample(NAMES, 2)
+            a = rng.choice(NAMES)
             g = rng.choice(["روسيا", "فرنسا", "مصر", "اليابان", "كندا", "تركيا"])
-            line = template.format(a=a, b=b, g=g)
-            person = line.index(f"{a} {b}")
+            line = template.format(a=a, g=g)
+            person = line.index(a)
             entities.append(
-                {
-                    "start": offset + person,
-                    "end": offset + person + len(a) + 1 + len(b),
-                    "label": "PER",
-                    "text": f"{a} {b}",
-                }
+                {"start": offset + person, "end": offset + person + len(a), "label": "PER", "text": a}
             )
-            place = line.index(g, person + len(a) + len(b))
+            place = line.index(g, person + len(a))
             entities.append(
                 {"start": offset + place, "end": offset + place + len(g), "label": "GPE", "text": g}
             )

@@ -16,6 +16,7 @@ from collections.abc import Callable, Sized
 
 from khabar.annotate.dates_money import DateTimeMoneyRules
 from khabar.annotate.gazetteer import Entry, Gazetteer, Lexicon
+from khabar.annotate.headed_names import HeadedNames
 from khabar.annotate.labels import DATE, FAC, GPE, LOC, NORP, ORG, PER, RuleLabels
 from khabar.annotate.people import PersonRules
 from khabar.annotate.titled_names import TitledUnknownNames
@@ -25,7 +26,7 @@ from khabar.text.analysis import normalize
 from khabar.text.clitics import proclitic_analyses
 
 LABELS = RuleLabels(
-    "the entity rules", __name__, produces=(ORG, PER, FAC, GPE), reads=(PER, ORG, GPE, LOC, FAC, NORP, DATE)
+    "the entity rules", __name__, produces=(ORG, PER, FAC), reads=(PER, ORG, GPE, LOC, FAC, NORP, DATE)
 )
 
 NAMED = frozenset({PER, ORG, GPE, LOC, FAC})  # what an organisation can be named after
@@ -39,11 +40,6 @@ FACILITY_NORMALISED = tuple(normalize(head) for head in FACILITY_HEADS)
 FACILITY_FORMS = {
     prefix + normalize(head): len(prefix) for head in FACILITY_HEADS for prefix in ("", "و", "ب", "ل", "ف")
 }
-
-# a newspaper or magazine by its name after one of these (normalised), the head left out
-MEDIA_HEADS = ("صحيفه", "جريده", "مجله")
-MEDIA_FORMS = frozenset(prefix + head for head in MEDIA_HEADS for prefix in ("", "و", "ب", "ل", "ف"))
-QUOTES_OPEN, QUOTES_CLOSE = ('"', "«"), ('"', "»")
 
 # news agencies by their initials (normalised): dpa, AFP, UPI, MENA
 AGENCY_INITIALS = ("د ب ا", "ا ف ب", "يو بي اي", "ا ش ا")
@@ -75,15 +71,13 @@ class EntityFinder:
         self.lexicon = lexicon
         self.people = PersonRules(gazetteer, lexicon)
         self.unknown_names = TitledUnknownNames(self.people, self.event_word)
+        self.headed = HeadedNames(gazetteer, lexicon, self.event_word, self.unknown_names.unknown_word)
         self.dates = DateTimeMoneyRules(lexicon)
         self.titles = self.people.titles
         self.first_names = self.people.first_names
         self.function_words = lexicon["function_words"]
         self.place_cues = lexicon["place_cues"]
         self.place_directions = lexicon["place_directions"]
-        self.settlement_heads = sorted(lexicon["settlement_heads"])
-        # each settlement head as written and behind one proclitic letter: «بحي»
-        self.settlement_forms = frozenset(p + head for head in self.settlement_heads for p in ("", *"وبلف"))
         self.org_heads = lexicon["org_heads"]
         self.org_name_ends = lexicon["org_name_ends"]
         self.anchors = self.dates.anchors
@@ -161,8 +155,7 @@ class EntityFinder:
         found += self.unknown_names.find(t, infos)
         found += self._organisations(t, infos)
         found += self._facilities(t, infos)
-        found += self._settlements(t, infos)
-        found += self._media(t, infos)
+        found += self.headed.find(t, infos)
         found += self._credits(t, infos)
         return found
 
@@ -205,89 +198,6 @@ class EntityFinder:
                         found.append(Candidate(t.spans[i][0] + cut, end, FAC, 0.6, "rule:facility+name"))
                 at = norm.find(head, at + len(head))
         return found
-
-    def _settlements(self, t: Tokens, infos: list[WordInfo]) -> list[Candidate]:
-        """A place no list holds, one definite word after a settlement head and located by the
-        words after it, a direction or a listed place behind «ب»: «حي الزيتون شرق مدينة غزة»،
-        «منطقة التاجي شمال بغداد»، «حي المعتصم بسامراء». Both cues, as a noun after the head
-        is often a common one («منطقة الحدود»), and it is a place only when located; with the
-        article, as an indefinite word after the head is most often an adjective («منطقة عازلة»)."""
-        found = []
-        norm, texts, joined = t.norm, t.texts, t.joined
-        last = len(texts) - 2
-        for head in self.settlement_heads:  # a few a text at most: str.find runs in C
-            at = norm.find(head)
-            while at != -1:
-                i = bisect.bisect_right(t.starts, at) - 1  # the word it lies in
-                at = norm.find(head, at + len(head))
-                if i >= last or texts[i] not in self.settlement_forms or not (joined[i] and joined[i + 1]):
-                    continue
-                name = texts[i + 1]
-                located = self._locating(texts[i + 2])
-                if located and name[:2] == "ال" and self._unlisted_name(name, infos[i + 1]):
-                    if self.event_word(name):
-                        continue  # an event: «منطقة القتال شمال بغداد»
-                    found.append(Candidate(*t.spans[i + 1], GPE, 0.6, "rule:settlement+name"))
-        return found
-
-    def _media(self, t: Tokens, infos: list[WordInfo]) -> list[Candidate]:
-        """A newspaper's or magazine's name after «صحيفة»، «جريدة» or «مجلة», without the head
-        (what it is): in quotes («صحيفة " واشنطن تايمز "») or one or two words no list or rule
-        claims, no adjective («صحيفة يديعوت أحرونوت»; not «صحيفة محلية»، «صحيفة أمريكية»)."""
-        found = []
-        norm, texts, n = t.norm, t.texts, len(t.texts)
-        for head in MEDIA_HEADS:  # a few a text at most: str.find runs in C
-            at = norm.find(head)
-            while at != -1:
-                i = bisect.bisect_right(t.starts, at) - 1  # the word it lies in
-                at = norm.find(head, at + len(head))
-                if texts[i] not in MEDIA_FORMS or i + 1 >= n:
-                    continue
-                opening = t.gaps[i].strip(" \t")
-                if opening in QUOTES_OPEN:  # the name's words, then the closing quote
-                    k = i + 1
-                    while k < min(n, i + 5) and t.joined[k] and not t.gaps[k].strip(" \t"):
-                        k += 1
-                    if k < min(n, i + 5) and t.gaps[k].strip(" \t")[:1] in QUOTES_CLOSE:
-                        found.append(
-                            Candidate(t.spans[i + 1][0], t.spans[k][1], ORG, 0.7, "rule:media+quoted")
-                        )
-                elif not opening:
-                    k = i + 1
-                    while (
-                        k < min(n, i + 3)
-                        and (k == i + 1 or t.joined[k - 1])
-                        and self._media_word(texts[k], infos[k])
-                    ):
-                        k += 1
-                    if k > i + 1:
-                        found.append(
-                            Candidate(t.spans[i + 1][0], t.spans[k - 1][1], ORG, 0.6, "rule:media+name")
-                        )
-        return found
-
-    def _media_word(self, word: str, info: WordInfo) -> bool:
-        """A word of a newspaper's name: unknown to every list and rule, not an adjective."""
-        return not word.endswith(("يه", "ي")) and self.unknown_names.unknown_word(word, info)
-
-    def _unlisted_name(self, word: str, info: WordInfo) -> bool:
-        """A word no list or cue claims, that may be a name."""
-        return (
-            len(word) > 2
-            and word.isalpha()
-            and not info.readings
-            and info.head is None
-            and not info.anchors
-            and not info.title
-            and word not in self.function_words
-            and word not in self.place_cues
-        )
-
-    def _locating(self, word: str) -> bool:
-        """A direction («شمال»، «غربي») or a listed place behind «ب» («بسامراء»)."""
-        return word in self.place_directions or (
-            word[:1] == "ب" and self.gazetteer.label_of((word[1:],)) in PLACES
-        )
 
     # --- name lists -----------------------------------------------------------------------
 
