@@ -4,6 +4,7 @@ its place, a «بين X و Y» pair, within its sentence and the triggers next t
 from __future__ import annotations
 
 import bisect
+from typing import Final
 
 # the argument modules share one declaration, made with the words
 from khabar.annotate.argument_tables import Entity, Following, TextTables
@@ -30,9 +31,9 @@ from khabar.annotate.argument_words import LABELS as LABELS
 from khabar.annotate.labels import PER
 from khabar.annotate.tokens import Candidate
 
-TIME_REACH = 5  # words back to a date in the trigger's clause
-BETWEEN_REACH = 5  # words from a trigger to its «بين»
-TITLE_REACH = 3  # words a title's complement may take before the name: «رئيس المكتب السياسي لحماس»
+TIME_REACH: Final = 5  # words back to a date in the trigger's clause
+BETWEEN_REACH: Final = 5  # words from a trigger to its «بين»
+TITLE_REACH: Final = 3  # words a title's complement may take before the name: «رئيس المكتب السياسي لحماس»
 
 
 class TriggerContext:

@@ -3,14 +3,11 @@ them (a clitic, a preposition, «على يد»), each word's flags, and the comm
 
 from __future__ import annotations
 
-import re
 from typing import NamedTuple
 
 from khabar.annotate.argument_words import LABELS as LABELS  # the argument modules share one declaration
 from khabar.annotate.labels import NORP
 from khabar.annotate.tokens import Candidate, Tokens
-
-MARKS = re.compile("[،,:()]")
 
 
 class Durations(NamedTuple):
@@ -124,18 +121,16 @@ class TextTables:
         #: before word k + 1; news writes the Latin comma too
         n = self.n
         self.comma, self.colon, self.bracket = [False] * n, [False] * n, [False] * n
-        starts = t.starts
-        k = -1  # the word before the mark (marks are no word): the marks come in order
-        for m in MARKS.finditer(t.norm):
-            at = m.start()
-            while k + 1 < n and starts[k + 1] <= at:
-                k += 1
-            if 0 <= k < n - 1:
-                mark = m.group()
-                if mark in "،,":
+        # the marks after word k are in its gap (the last word's is ""): most gaps are one
+        # space, and testing the others is cheaper than a regular expression over the text
+        for k, gap in enumerate(t.gaps):
+            if gap != " ":
+                if "،" in gap or "," in gap:
                     self.comma[k] = True
-                else:
+                if "(" in gap or ")" in gap:
+                    self.colon[k] = self.bracket[k] = True
+                elif ":" in gap:
                     self.colon[k] = True
-                    if mark != ":":
-                        self.bracket[k] = True
-        self.between = "بين" in t.texts
+        #: whether «بين» may be a word of the text (a substring test at C speed; ``between``
+        #: looks for the word itself)
+        self.between = "بين" in t.norm

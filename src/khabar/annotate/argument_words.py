@@ -3,6 +3,8 @@ destinations, recipients and clauses, and the labels each role may take."""
 
 from __future__ import annotations
 
+from typing import Final
+
 from khabar.annotate.labels import (
     ACCUSE,
     ACTOR,
@@ -40,21 +42,30 @@ LABELS = RuleLabels(
 #: events of saying and deciding: a place near them is where what they are about happens
 #: («رفض نشر قوة دولية في دارفور»، «طالبت بالإفراج عن المعتقلين في إسرائيل»), so they get no
 #: Place (the development set's annotators gave these types a Place once in 142 events)
-UNLOCATED = frozenset({ACCUSE, REJECT, REQUEST, SUPPORT, CONCEDE, SANCTION, THREATEN})
+UNLOCATED: Final = frozenset({ACCUSE, REJECT, REQUEST, SUPPORT, CONCEDE, SANCTION, THREATEN})
 
-ACTORS = (PER, ORG, GPE)
-PROTESTERS = (*ACTORS, NORP)  # protesters are groups
-TIMES = (DATE, TIME)
-PLACES = (GPE, LOC, FAC)
+# Final, here and in the rule modules: compiled, a Final name is a constant (an int
+# folded in, a tuple or set in a C static), not a lookup in the module's dict at every use.
+ACTORS: Final = (PER, ORG, GPE)
+PROTESTERS: Final = (*ACTORS, NORP)  # protesters are groups
+TIMES: Final = (DATE, TIME)
+PLACES: Final = (GPE, LOC, FAC)
 # Words that may stand between a trigger and its actor: titles, nationalities, guillemets.
-BRIDGE_LABELS = (NORP,)
-RECIPIENT_PREPOSITIONS = frozenset({"علي", "ضد", "الي", "مع"})  # normalised
-CLAUSE_STARTS = frozenset({"ان", "بان", "لان", "وان", "الذي", "التي", "الذين"})
+BRIDGE_LABELS: Final = (NORP,)
+RECIPIENT_PREPOSITIONS: Final = frozenset({"علي", "ضد", "الي", "مع"})  # normalised
+CLAUSE_STARTS: Final = frozenset({"ان", "بان", "لان", "وان", "الذي", "التي", "الذين"})
 
 #: what a word is to the argument and realis rules, a bit mask per word
-TITLE, COUNTERPART, CLAUSE, NEUTRAL, IRREALIS = 1, 2, 4, 8, 16
-LOCATIVE, DESCRIPTOR, DIRECTION, DESTINATION = 32, 64, 128, 256
-OWNED = 512  # a house, office, car or convoy: whose it is undergoes the event
+TITLE: Final = 1
+COUNTERPART: Final = 2
+CLAUSE: Final = 4
+NEUTRAL: Final = 8
+IRREALIS: Final = 16
+LOCATIVE: Final = 32
+DESCRIPTOR: Final = 64
+DIRECTION: Final = 128
+DESTINATION: Final = 256
+OWNED: Final = 512  # a house, office, car or convoy: whose it is undergoes the event
 
 # Words that put a place after them (normalised by the event finder, proclitics allowed):
 # a preposition of place, a place descriptor (في مدينة X، بأنحاء X، مناطق متفرقة من X), a
@@ -95,11 +106,12 @@ DIRECTION_WORDS = ("شمال", "جنوب", "شرق", "غرب", "وسط", "شما
 DESTINATION_WORDS = ("إلى", "الى", "الي")
 # Words that start another phrase between a subject and the nominal trigger of its verb: a time
 # or a cause («ساد الهدوء مدينة كربلاء بعد التوصل لاتفاق»), a speech verb (normalised)
-PHRASE_OPENINGS = frozenset(
+PHRASE_OPENINGS: Final = frozenset(
     {
         *("بعد", "قبل", "خلال", "منذ", "ظل", "اثر", "عقب", "حول", "بسبب", "جراء"),
         *("قال", "قالت", "اضاف", "اضافت", "اكد", "اكدت", "اعلن", "اعلنت", "ذكر", "ذكرت"),
     }
 )
 #: how a place entity stands: introduced as a place, or the reference point of a direction
-LOCATED, ANCHOR = 1, 2
+LOCATED: Final = 1
+ANCHOR: Final = 2

@@ -9,7 +9,8 @@ action of), and the arguments from the entities of the same sentence
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from collections.abc import Iterable
+from typing import Final
 
 from khabar.annotate.argument_context import TriggerContext
 from khabar.annotate.argument_tables import Durations, TextTables
@@ -57,15 +58,15 @@ LABELS = RuleLabels(
     roles=(ACTOR, RECIPIENT, WHEN),
 )
 
-THREATENED = (SANCTION, ASSAULT, MOBILIZE, COERCE)  # what a threat or demand may be of
-THREATS = (THREATEN, REQUEST)
+THREATENED: Final = (SANCTION, ASSAULT, MOBILIZE, COERCE)  # what a threat or demand may be of
+THREATS: Final = (THREATEN, REQUEST)
 #: «قد» before a past verb asserts (قد قصفت: it did strike); before a present it hedges (قد تفرض)
-JOINED_REACH = 8  # words from a verb to the verb joined to it
-ASSERTING = frozenset({"قد", "وقد", "فقد", "لقد"})
+JOINED_REACH: Final = 8  # words from a verb to the verb joined to it
+ASSERTING: Final = frozenset({"قد", "وقد", "فقد", "لقد"})
 # After a nominal trigger, what makes it a prospect: a modal («العقوبات يجب أن تقر»)
-MODALS_AFTER = frozenset({"يجب", "ينبغي", "لن", "سوف"})
+MODALS_AFTER: Final = frozenset({"يجب", "ينبغي", "لن", "سوف"})
 # ... or a verb in the future (س + ي، ت، ن), but for these nouns (normalised)
-FUTURE_LOOKALIKES = frozenset(
+FUTURE_LOOKALIKES: Final = frozenset(
     {
         *("سياسه", "سياسي", "سياسيه", "سياسات", "سياحه", "سياحي", "سياره", "سيارات", "سيطره"),
         *("سياده", "سيناء", "سينما", "سنوات", "سنويه"),
@@ -73,17 +74,53 @@ FUTURE_LOOKALIKES = frozenset(
 )
 
 
-# A named tuple, not a dataclass: made for every event of every text, and tuples are cheap.
-class EventCandidate(NamedTuple):
-    """An event in analysis-view offsets; arguments point at entity candidates."""
+def _flag_table(lists: list[tuple[Iterable[str], int]]) -> dict[str, int]:
+    """Each word of the lists and its flags: those of every list it is in."""
+    table: dict[str, int] = {}
+    for words, flag in lists:
+        for word in words:
+            table[word] = table.get(word, 0) | flag
+    return table
 
-    start: int
-    end: int
-    type: str
-    realis: str
-    arguments: tuple[tuple[str, Candidate], ...]
-    score: float
-    rule: str
+
+class EventCandidate:
+    """An event in analysis-view offsets; arguments point at entity candidates.
+
+    A plain class, as :class:`Candidate` is: compiled (mypyc), it is made and its fields
+    read without a Python call (a named tuple's ``__new__`` is Python code).
+    """
+
+    __slots__ = ("arguments", "end", "realis", "rule", "score", "start", "type")
+
+    def __init__(
+        self,
+        start: int,
+        end: int,
+        type: str,
+        realis: str,
+        arguments: tuple[tuple[str, Candidate], ...],
+        score: float,
+        rule: str,
+    ) -> None:
+        self.start = start
+        self.end = end
+        self.type = type
+        self.realis = realis
+        self.arguments = arguments
+        self.score = score
+        self.rule = rule
+
+    def _fields(self) -> tuple[int, int, str, str, tuple[tuple[str, Candidate], ...], float, str]:
+        return (self.start, self.end, self.type, self.realis, self.arguments, self.score, self.rule)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, EventCandidate) and self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        return f"EventCandidate{self._fields()}"
 
 
 class EventFinder:
@@ -93,20 +130,34 @@ class EventFinder:
         self.lexicon = triggers
         self.irrealis = lexicon["irrealis"] | {c + w for c in "وف" for w in lexicon["irrealis"]}
         self.irrealis_longest = max((len(p.split()) for p in self.irrealis), default=1)
-        self.irrealis_firsts = frozenset(p.split()[0] for p in self.irrealis)
         self.recipient_prepositions = lexicon["recipient_prepositions"]
-        # every word of a title: «الأمين العام للأمم المتحدة كوفي أنان» is a title chain too
-        self.titles = frozenset(w for title in lexicon["titles"] for w in title.split())
-        self.counterparts = lexicon["counterparts"]
-        self.owned = lexicon["owned"]
         # a duration («50 دقيقة»، «لمدة 90 يوما») is no Time argument
         self.durations = Durations(
             lexicon["time_units"] | lexicon["duration_units"], lexicon["counted_from_now"]
         )
-        self.locatives = normalised_words(LOCATIVE_WORDS)
-        self.descriptors = normalised_words(DESCRIPTOR_WORDS)
-        self.directions = normalised_words(DIRECTION_WORDS)
-        self.destinations = normalised_words(DESTINATION_WORDS)
+        # A word's flags are those of the word and of each form it may be read as (behind
+        # proclitics): looked up in two tables, one dict lookup per form, instead of a set of
+        # forms made and intersected with each word list.
+        form_lists: list[tuple[Iterable[str], int]] = [
+            (lexicon["counterparts"], COUNTERPART),
+            (lexicon["owned"], OWNED),
+            (normalised_words(LOCATIVE_WORDS), LOCATIVE),
+            (normalised_words(DESCRIPTOR_WORDS), DESCRIPTOR),
+            (normalised_words(DIRECTION_WORDS), DIRECTION),
+        ]
+        # every word of a title: «الأمين العام للأمم المتحدة كوفي أنان» is a title chain too
+        titles = {w for title in lexicon["titles"] for w in title.split()}
+        self._form_flags = _flag_table(form_lists)
+        self._word_flags = _flag_table(
+            [
+                *form_lists,  # the word itself is one of its forms
+                (titles | {"و" + w for w in titles}, TITLE),
+                (CLAUSE_STARTS, CLAUSE),
+                (("بين", "من", "عن"), NEUTRAL),
+                ({p.split()[0] for p in self.irrealis}, IRREALIS),
+                (normalised_words(DESTINATION_WORDS), DESTINATION),
+            ]
+        )
         self._words: dict[str, tuple[Readings, int]] = {}
 
     # --- words ----------------------------------------------------------------------------
@@ -118,14 +169,14 @@ class EventFinder:
     def words(self, t: Tokens) -> tuple[list[Readings], list[int]]:
         """Each word's trigger readings and flags, cached per word (bounded): most words
         come back often and most are no trigger."""
-        readings: list[Readings] = []
-        flags: list[int] = []
         infos = t.infos  # an entity finder made with ``also=self.word`` has looked them up
-        for k, word in enumerate(t.texts):
-            found: tuple[Readings, int] = (infos[k].also if infos is not None else None) or self._cached(word)
-            readings.append(found[0])
-            flags.append(found[1])
-        return readings, flags
+        found: list[tuple[Readings, int]] = (
+            [info.also or self._cached(t.texts[k]) for k, info in enumerate(infos)]
+            if infos is not None
+            else [self._cached(word) for word in t.texts]
+        )
+        # comprehensions, not appends: compiled, they fill lists made at their final size
+        return [f[0] for f in found], [f[1] for f in found]
 
     def _cached(self, word: str) -> tuple[Readings, int]:
         found = self._words.get(word)
@@ -135,19 +186,11 @@ class EventFinder:
 
     def _flags(self, word: str) -> int:
         """What a word is to the realis and argument rules (a bit mask)."""
-        forms = {form for _, form in proclitic_analyses(word)} | {word}
-        return (
-            (TITLE if word in self.titles or (word[1:] in self.titles and word[0] == "و") else 0)
-            | (COUNTERPART if forms & self.counterparts else 0)
-            | (OWNED if forms & self.owned else 0)
-            | (CLAUSE if word in CLAUSE_STARTS else 0)
-            | (NEUTRAL if word in ("بين", "من", "عن") else 0)
-            | (IRREALIS if word in self.irrealis_firsts else 0)
-            | (LOCATIVE if forms & self.locatives else 0)
-            | (DESCRIPTOR if forms & self.descriptors else 0)
-            | (DIRECTION if forms & self.directions else 0)
-            | (DESTINATION if word in self.destinations else 0)
-        )
+        flags = self._word_flags.get(word, 0)
+        form_flags = self._form_flags
+        for _, form in proclitic_analyses(word):
+            flags |= form_flags.get(form, 0)
+        return flags
 
     # --- events ---------------------------------------------------------------------------
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Callable
+from typing import Final
 
 from khabar.annotate.gazetteer import Gazetteer, Lexicon
 from khabar.annotate.labels import GPE, LOC, ORG, RuleLabels
@@ -13,12 +14,13 @@ from khabar.annotate.tokens import Candidate, Tokens, WordInfo
 
 LABELS = RuleLabels("the head-noun name rules", __name__, produces=(GPE, ORG), reads=(GPE, LOC))
 
-PLACES = (GPE, LOC)  # what «ب» + a listed place after a name may locate it by
+PLACES: Final = (GPE, LOC)  # what «ب» + a listed place after a name may locate it by
 # a newspaper or magazine by its name after one of these (normalised), the head left out
-MEDIA_HEADS = ("صحيفه", "جريده", "مجله")
-PROCLITIC_FORMS = ("", "و", "ب", "ل", "ف")  # a head as written and behind one proclitic letter
-MEDIA_FORMS = frozenset(prefix + head for head in MEDIA_HEADS for prefix in PROCLITIC_FORMS)
-QUOTES_OPEN, QUOTES_CLOSE = ('"', "«"), ('"', "»")
+MEDIA_HEADS: Final = ("صحيفه", "جريده", "مجله")
+PROCLITIC_FORMS: Final = ("", "و", "ب", "ل", "ف")  # a head as written and behind one proclitic letter
+MEDIA_FORMS: Final = frozenset(prefix + head for head in MEDIA_HEADS for prefix in PROCLITIC_FORMS)
+QUOTES_OPEN: Final = ('"', "«")
+QUOTES_CLOSE: Final = ('"', "»")
 
 
 class HeadedNames:

@@ -159,14 +159,18 @@ def run(doc: Document, annotator: Annotator, *, created: str | None = None) -> L
     entities = [span(c.start, c.end, c.label, c.score, c.rule) for c in candidates]
     events = []
     if annotator.events is not None:
-        # arguments are entity spans: their canonical offsets, by analysis-view start
-        where = {c.start: (s.start, s.end) for c, s in zip(candidates, entities, strict=True)}
+        # arguments are entity spans: their canonical offsets, the entity's by analysis-view
+        # start (read only for the few entities that are arguments)
+        where = {c.start: s for c, s in zip(candidates, entities, strict=True)}
         found = None
         if annotator.model is not None:
             found = annotator.model.merge_triggers(doc, analysis, tokens, annotator.events, candidates)
         for e in annotator.events.find(tokens, candidates, found):
-            arguments = tuple([Argument(role, *where[c.start]) for role, c in e.arguments])
-            events.append(Event(span(e.start, e.end, e.type, e.score, e.rule), e.realis, arguments))
+            arguments = []
+            for role, c in e.arguments:
+                entity = where[c.start]
+                arguments.append(Argument(role, entity.start, entity.end))
+            events.append(Event(span(e.start, e.end, e.type, e.score, e.rule), e.realis, tuple(arguments)))
     provenance = Provenance(
         producer=PRODUCER,
         version=annotator.version,

@@ -14,7 +14,7 @@ import bisect
 import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from khabar.annotate.gazetteer import EVENTS_FILE, normalised_words, words_of
 from khabar.annotate.tokens import Candidate, Tokens
@@ -22,8 +22,8 @@ from khabar.errors import InputError, SchemeError
 from khabar.text.clitics import proclitic_analyses
 
 Readings = tuple[tuple[int, str], ...]  # (stem offset, lookup form) of a word
-PRESENT_PREFIXES = ("ي", "ت", "ن", "ا")
-ENCLITICS = ("هما", "هم", "هن", "ها", "كم", "نا", "ه")
+PRESENT_PREFIXES: Final = ("ي", "ت", "ن", "ا")
+ENCLITICS: Final = ("هما", "هم", "هن", "ها", "كم", "نا", "ه")
 HAMZAS = ("أ", "ء", "ئ", "ؤ")
 
 
@@ -119,7 +119,7 @@ class OtherSense:
         )
 
 
-AFTER = 3  # how many words after a many-sensed form its context reaches
+AFTER: Final = 3  # how many words after a many-sensed form its context reaches
 SENSE_WORDS = ("verb", "noun", "form", "phrase")
 SENSE_KEYS = {*SENSE_WORDS, "unless_next", "unless_after", "unless_previous", "except_forms"}
 
@@ -239,11 +239,13 @@ class TriggerLexicon:
         """(stem offset, lookup form) readings of a word as a trigger: proclitics cut off
         (a glued «ما» too), the future س and enclitic pronouns dropped for the lookup."""
         found = []
-        readings = list(proclitic_analyses(word))
+        readings = proclitic_analyses(word)
         if word.startswith("ما") and len(word) > 4:  # «مارفضته»: ما glued by a typo
-            readings.append((2, word[2:]))
+            readings = (*readings, (2, word[2:]))
+        openings = self.openings
         for cut, form in readings:
-            if form[:2] not in self.openings and not (form[:1] == "س" and form[1:3] in self.openings):
+            # startswith, not form[:1]: an Arabic letter sliced off is a new string each time
+            if form[:2] not in openings and not (form.startswith("س") and form[1:3] in openings):
                 continue  # every variant below begins as the form does (or, without س, as the rest)
             variants = [form]
             if form.startswith("س") and form[1:2] in PRESENT_PREFIXES and len(form) > 3:
@@ -281,22 +283,25 @@ class TriggerLexicon:
                     if trigger and t.adjacent(i, n):
                         match = (n, cut, trigger)
                         break
-                if match is None and form in self.forms:
-                    match = (1, cut, self.forms[form])
+                if match is None:
+                    single = self.forms.get(form)  # one lookup, not ``in`` then ``[]``
+                    if single is not None:
+                        match = (1, cut, single)
                 if match:
                     break
             if match is None:
                 continue
             n, cut, trigger = match
             key = form if n == 1 else " ".join((form, *t.texts[i + 1 : i + n]))
-            if key in self.other_senses:
+            other = self.other_senses.get(key)
+            if other is not None:
                 previous = t.texts[i - 1] if i and t.joined[i - 1] else ""
                 following = t.texts[i + n : i + n + AFTER]
                 for k in range(len(following)):  # the clause: up to a punctuation mark
                     if not t.joined[i + n - 1 + k]:
                         following = following[:k]
                         break
-                if self.other_senses[key].says(previous, following):
+                if other.says(previous, following):
                     continue
             start, end = t.spans[i][0] + cut, t.spans[i + n - 1][1]
             # entities are sorted and apart: only the last one starting before ``end`` may overlap
