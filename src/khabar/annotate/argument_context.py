@@ -308,7 +308,7 @@ class TriggerContext:
         if subject is None:
             return None
         d, k = self.doc, i - 1
-        while "-" not in d.t.gaps[k]:  # ``before`` found it: the walk ends at its last word
+        while k >= 0 and "-" not in d.t.gaps[k]:  # ``before`` found it: the walk ends at its last word
             e = d.last[k]
             if e is not None and e.candidate is subject:
                 return subject
