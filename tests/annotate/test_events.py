@@ -400,3 +400,26 @@ def test_five_hundred_triggers_in_one_sentence_keep_arguments_in_their_sentence(
         for a in e.arguments:
             assert (a.start, a.end) in entities
             assert sentence(a.start) == sentence(e.trigger.start), (e.trigger.text, text[a.start : a.end])
+
+
+# the words the context rules turn on (titles, settlement heads, directions, newspapers,
+# future verbs, modals, nominal triggers, plural subjects) with names, marks and dashes
+RULE_WORDS = (
+    *("وزير", "الخارجية", "الألماني", "فولفجانج", "شويبل", "رئيس", "مجموعة", "حي", "منطقة"),
+    *("الزيتون", "شمال", "بسامراء", "بغداد", "صحيفة", "يديعوت", "أحرونوت", "العقوبات", "ستطاول"),
+    *("قد", "تفرض", "يجب", "لائحة", "من", "وتشارك", "كوريا", "الشمالية", "في", "محادثات", "اختطف"),
+    *("مجهولون", "القس", "سعد", "سيروب", "بعقوبة", "توقيع", "التعاون", "بعد", "قال"),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from([*RULE_WORDS, "«", "»", '"', "-", "،", ".", "\n", "(", ")"]), max_size=40))
+def test_context_rules_keep_every_draft_valid(words: list[str]) -> None:
+    """Any run of the words the context rules read drafts a valid layer: spans on their
+    text, arguments on entities of the trigger's layer."""
+    text = " ".join(words).strip() or "."
+    doc = Document("d", text)
+    layer = run(doc, annotator())
+    assert validate([(doc, [layer])], Scheme.load()).ok
+    entities = {(s.start, s.end) for s in layer.entities}
+    assert all((a.start, a.end) in entities for e in layer.events for a in e.arguments)
