@@ -45,6 +45,7 @@ class HeadedNames:
         self.settlement_forms = frozenset(p + head for head in self.settlement_heads for p in PROCLITIC_FORMS)
 
     def find(self, t: Tokens, infos: list[WordInfo]) -> list[Candidate]:
+        """Places after a settlement head and newspapers after «صحيفة», in analysis offsets."""
         return self._settlements(t, infos) + self._media(t, infos)
 
     def _settlements(self, t: Tokens, infos: list[WordInfo]) -> list[Candidate]:

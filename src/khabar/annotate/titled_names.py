@@ -6,12 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from khabar.annotate.labels import PER, RuleLabels
+from khabar.annotate.labels import NORP, PER, RuleLabels
 from khabar.annotate.people import ALI, COMMON_WORDS, SON_OF, SPEECH_VERBS, PersonRules
 from khabar.annotate.tokens import Candidate, Tokens, WordInfo, among
 from khabar.text.clitics import proclitic_analyses
 
-LABELS = RuleLabels("the unknown-name rule", __name__, produces=(PER,), reads=())
+LABELS = RuleLabels("the unknown-name rule", __name__, produces=(PER,), reads=(NORP,))
 
 
 class TitledUnknownNames:
@@ -92,6 +92,6 @@ class TitledUnknownNames:
 
 def not_verb(word: str) -> bool:
     """Whether a word after a title is not shaped as the verb of an SVO sentence («وزير
-    الخارجية الروسي جدد موقف بلاده»): four letters or more, not opening as the derived forms
-    do (ا for أ/إ/ا، ت), not فاعل («طالب»، «ناقش»), not the present's ي."""
+    الخارجية الروسي جدد موقف بلاده»): four letters or more (a bare root is three), not opening
+    as the derived forms (ا for أ/إ/ا، ت) or the present (ي) do, not فاعل («طالب»، «ناقش»)."""
     return len(word) > 3 and word[:1] not in ("ا", "ت", "ي") and not (len(word) == 4 and word[1] == "ا")
