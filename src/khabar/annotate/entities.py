@@ -10,7 +10,6 @@ that produced it.
 
 from __future__ import annotations
 
-import bisect
 import re
 from collections.abc import Callable, Sized
 
@@ -184,19 +183,12 @@ class EntityFinder:
         """A facility head noun without the article and a name: a listed one, or one or
         more definite nouns («مستشفى أبو يوسف النجار» is left to a model)."""
         found = []
-        norm = t.norm
-        for (
-            head
-        ) in FACILITY_NORMALISED:  # a few a text at most: str.find runs in C, a loop over words would not
-            at = norm.find(head)
-            while at != -1:
-                i = bisect.bisect_right(t.starts, at) - 1  # the word it lies in
-                cut = FACILITY_FORMS.get(t.texts[i], -1)
-                if cut >= 0 and t.joined[i]:
-                    end = self._named_after(t, i + 1, infos) or self._definite_after(t, i + 1, infos)
-                    if end is not None:
-                        found.append(Candidate(t.spans[i][0] + cut, end, FAC, 0.6, "rule:facility+name"))
-                at = norm.find(head, at + len(head))
+        for i in t.words_holding(FACILITY_NORMALISED, FACILITY_FORMS):
+            if t.joined[i]:
+                end = self._named_after(t, i + 1, infos) or self._definite_after(t, i + 1, infos)
+                if end is not None:
+                    cut = FACILITY_FORMS[t.texts[i]]
+                    found.append(Candidate(t.spans[i][0] + cut, end, FAC, 0.6, "rule:facility+name"))
         return found
 
     # --- name lists -----------------------------------------------------------------------

@@ -63,6 +63,9 @@ THREATS: Final = (THREATEN, REQUEST)
 #: «قد» before a past verb asserts (قد قصفت: it did strike); before a present it hedges (قد تفرض)
 JOINED_REACH: Final = 8  # words from a verb to the verb joined to it
 ASSERTING: Final = frozenset({"قد", "وقد", "فقد", "لقد"})
+SENTENCE_MARKS: Final = ".؟!\n"  # between words: another sentence
+CLAUSE_MARKS: Final = SENTENCE_MARKS + "،,;:"  # ... or another clause
+VERB_BREAKS: Final = CLAUSE_MARKS + "()"  # ... or a bracket: what ends verbs joined by و or ف
 # After a nominal trigger, what makes it a prospect: a modal («العقوبات يجب أن تقر»)
 MODALS_AFTER: Final = frozenset({"يجب", "ينبغي", "لن", "سوف"})
 # ... or a verb in the future (س + ي، ت، ن), but for these nouns (normalised)
@@ -272,7 +275,7 @@ class EventFinder:
             and prev_start >= sentence_start
             and t.texts[i][:1] in ("و", "ف")
             and i - prev_j <= JOINED_REACH
-            and not any(p in gap for gap in t.gaps[prev_j - 1 : i] for p in ".؟!\n،,;:()")
+            and not any(p in gap for gap in t.gaps[prev_j - 1 : i] for p in VERB_BREAKS)
         )
 
     def _realis(
@@ -308,7 +311,7 @@ class EventFinder:
             _, prev_j, _, prev = previous
             usual = trigger.type in THREATENED  # what a threat is usually of (تهدد بعقوبات)
             # another action a demand is about stays in its clause (يطلب منه إرسال مساعدات)
-            ends = ".؟!\n" if usual else ".؟!\n،,;:"
+            ends = SENTENCE_MARKS if usual else CLAUSE_MARKS
             if (
                 prev.type in THREATS
                 and i - prev_j <= 6
@@ -324,7 +327,7 @@ def _prospect_after(t: Tokens, j: int, end: int) -> bool:
     «إن العقوبات ستطاول»، «المحادثات " ستبدأ اليوم "»، «عقوبات اقتصادية قد تفرض عليه»."""
     texts, gaps = t.texts, t.gaps
     for k in range(j, min(j + 3, end, len(texts))):
-        if any(p in gaps[k - 1] for p in ".؟!\n،,;:"):
+        if any(p in gaps[k - 1] for p in CLAUSE_MARKS):
             return False
         word = texts[k]
         if word in MODALS_AFTER or (word == "قد" and k + 1 < len(texts) and texts[k + 1][:1] in ("ي", "ت")):

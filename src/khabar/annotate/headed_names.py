@@ -4,7 +4,6 @@ newspaper after «صحيفة» («صحيفة يديعوت أحرونوت»)."""
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Callable
 from typing import Final
 
@@ -55,21 +54,17 @@ class HeadedNames:
         is often a common one («منطقة الحدود»), and it is a place only when located; with the
         article, as an indefinite word after the head is most often an adjective («منطقة عازلة»)."""
         found = []
-        norm, texts, joined = t.norm, t.texts, t.joined
+        texts, joined = t.texts, t.joined
         last = len(texts) - 2
-        for head in self.settlement_heads:  # a few a text at most: str.find runs in C
-            at = norm.find(head)
-            while at != -1:
-                i = bisect.bisect_right(t.starts, at) - 1  # the word it lies in
-                at = norm.find(head, at + len(head))
-                if i >= last or texts[i] not in self.settlement_forms or not (joined[i] and joined[i + 1]):
-                    continue
-                name = texts[i + 1]
-                located = self._locating(texts[i + 2])
-                if located and name[:2] == "ال" and self._unlisted_name(name, infos[i + 1]):
-                    if self.event_word(name):
-                        continue  # an event: «منطقة القتال شمال بغداد»
-                    found.append(Candidate(*t.spans[i + 1], GPE, 0.6, "rule:settlement+name"))
+        for i in t.words_holding(self.settlement_heads, self.settlement_forms):
+            if i >= last or not (joined[i] and joined[i + 1]):
+                continue
+            name = texts[i + 1]
+            located = self._locating(texts[i + 2])
+            if located and name[:2] == "ال" and self._unlisted_name(name, infos[i + 1]):
+                if self.event_word(name):
+                    continue  # an event: «منطقة القتال شمال بغداد»
+                found.append(Candidate(*t.spans[i + 1], GPE, 0.6, "rule:settlement+name"))
         return found
 
     def _media(self, t: Tokens, infos: list[WordInfo]) -> list[Candidate]:
@@ -77,35 +72,27 @@ class HeadedNames:
         (what it is): in quotes («صحيفة " واشنطن تايمز "») or one or two words no list or rule
         claims, no adjective («صحيفة يديعوت أحرونوت»; not «صحيفة محلية»، «صحيفة أمريكية»)."""
         found = []
-        norm, texts, n = t.norm, t.texts, len(t.texts)
-        for head in MEDIA_HEADS:  # a few a text at most: str.find runs in C
-            at = norm.find(head)
-            while at != -1:
-                i = bisect.bisect_right(t.starts, at) - 1  # the word it lies in
-                at = norm.find(head, at + len(head))
-                if texts[i] not in MEDIA_FORMS or i + 1 >= n:
-                    continue
-                opening = t.gaps[i].strip(" \t")
-                if opening in QUOTES_OPEN:  # the name's words, then the closing quote
-                    k = i + 1
-                    while k < min(n, i + 5) and t.joined[k] and not t.gaps[k].strip(" \t"):
-                        k += 1
-                    if k < min(n, i + 5) and t.gaps[k].strip(" \t")[:1] in QUOTES_CLOSE:
-                        found.append(
-                            Candidate(t.spans[i + 1][0], t.spans[k][1], ORG, 0.7, "rule:media+quoted")
-                        )
-                elif not opening:
-                    k = i + 1
-                    while (
-                        k < min(n, i + 3)
-                        and (k == i + 1 or t.joined[k - 1])
-                        and self._media_word(texts[k], infos[k])
-                    ):
-                        k += 1
-                    if k > i + 1:
-                        found.append(
-                            Candidate(t.spans[i + 1][0], t.spans[k - 1][1], ORG, 0.6, "rule:media+name")
-                        )
+        texts, n = t.texts, len(t.texts)
+        for i in t.words_holding(MEDIA_HEADS, MEDIA_FORMS):
+            if i + 1 >= n:
+                continue
+            opening = t.gaps[i].strip(" \t")
+            if opening in QUOTES_OPEN:  # the name's words, then the closing quote
+                k = i + 1
+                while k < min(n, i + 5) and t.joined[k] and not t.gaps[k].strip(" \t"):
+                    k += 1
+                if k < min(n, i + 5) and t.gaps[k].strip(" \t")[:1] in QUOTES_CLOSE:
+                    found.append(Candidate(t.spans[i + 1][0], t.spans[k][1], ORG, 0.7, "rule:media+quoted"))
+            elif not opening:
+                k = i + 1
+                while (
+                    k < min(n, i + 3)
+                    and (k == i + 1 or t.joined[k - 1])
+                    and self._media_word(texts[k], infos[k])
+                ):
+                    k += 1
+                if k > i + 1:
+                    found.append(Candidate(t.spans[i + 1][0], t.spans[k - 1][1], ORG, 0.6, "rule:media+name"))
         return found
 
     def _media_word(self, word: str, info: WordInfo) -> bool:

@@ -7,9 +7,10 @@ analysis view, looked up once (:class:`Tokens`), and pass entities around as
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import re
-from collections.abc import Iterable
+from collections.abc import Container, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -107,6 +108,19 @@ class Tokens:
 
     def __len__(self) -> int:
         return len(self.spans)
+
+    def words_holding(self, needles: Iterable[str], forms: Container[str]) -> Iterator[int]:
+        """The words that are one of ``forms`` (a head noun as written and behind proclitics),
+        found through ``needles`` (the heads) in the text: a few a text at most, and str.find
+        runs in C where a loop over the words would not."""
+        norm = self.norm
+        for needle in needles:
+            at = norm.find(needle)
+            while at != -1:
+                i = bisect.bisect_right(self.starts, at) - 1  # the word it lies in
+                at = norm.find(needle, at + len(needle))
+                if self.texts[i] in forms:
+                    yield i
 
     def adjacent(self, i: int, n: int) -> bool:
         """Words i..i+n-1 are separated by spaces only (no punctuation, no line break)."""
