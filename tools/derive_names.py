@@ -140,7 +140,7 @@ FUNCTION_WORDS = split_words(
 )
 LEXICONS = [DATA / "lexicon" / name for name in ("context.yaml", "derived-calendar.yaml", "events.yaml")]
 # keys of src/khabar/data/lexicon/context.yaml that hold names, not common words
-NAME_KEYS = {"first_names", "foreign_first_names"}
+NAME_KEYS = {"first_names", "foreign_first_names", "club_words"}
 
 
 def common_words() -> set[str]:

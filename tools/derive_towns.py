@@ -92,6 +92,43 @@ def zipf(word: str) -> float:
     return float(_frequencies()(word, "ar"))
 
 
+# The letters the analysis view makes one, as a word's standard spelling may write them:
+# taa marbuta and alif maqsura at a word's end, hamza seats.
+_END_SPELLINGS = {"ه": "هة", "ي": "يى"}
+_FIRST_SPELLINGS = "اأإآ"  # an opening alif, not the article's
+_SEAT_SPELLINGS = {"ا": "اأ", "ي": "يئ", "و": "وؤ"}  # inside a word
+
+
+def spellings(name: str) -> set[str]:
+    """The ways a one-word name may be written that the analysis view reads as one: GeoNames
+    writes «رقه»، «رىم»، «اذنا»، «الغنايم», which the matcher also finds in «ورقة» (paper),
+    «ريم»، «إذنا» (permission), «الغنائم» (spoils): an opening alif (not the article's), a
+    hamza seat inside, the last letter. A phrase is left as it is: wordfreq makes up a
+    phrase's frequency from its words'."""
+    if " " in name:
+        return {name}
+    word = key(name)
+    found = {word, name}
+    opening = 2 if word.startswith("ال") else 0
+    if word[opening : opening + 1] == "ا":
+        found |= {word[:opening] + alif + word[opening + 1 :] for alif in _FIRST_SPELLINGS}
+    for at in range(opening + 1, len(word) - 1):
+        if word[at] in _SEAT_SPELLINGS:
+            found |= {w[:at] + seat + w[at + 1 :] for w in found for seat in _SEAT_SPELLINGS[word[at]]}
+    if word[-1:] in _END_SPELLINGS:
+        found |= {w[:-1] + end for w in found for end in _END_SPELLINGS[word[-1]]}
+    return found
+
+
+def commonest_spelling(name: str) -> tuple[float, str]:
+    """The commonest way to write ``name`` (see :func:`spellings`) and its Zipf frequency."""
+    return max((zipf(spelling), spelling) for spelling in sorted(spellings(name)))
+
+
+def written_frequency(name: str) -> float:
+    return commonest_spelling(name)[0]
+
+
 def name_only(name: str, frequency: float, people: Collection[str]) -> bool:
     """Whether a town name written often (``frequency``, Zipf) is a name and no word: far more
     frequent than with the article toggled, no frequent word behind a proclitic, no person's
@@ -102,7 +139,7 @@ def name_only(name: str, frequency: float, people: Collection[str]) -> bool:
     toggled = first.removeprefix("ال") if first.startswith("ال") else "ال" + first
     if frequency - zipf(" ".join([toggled, *rest])) < NAME_MARGIN:
         return False  # الباب، الوادي، القصر: the word with and without the article
-    return not (first[:1] in "وفبكل" and zipf(first[1:]) >= COMMON)  # بعقوبة: ب + عقوبة
+    return not (first[:1] in "وفبكل" and written_frequency(first[1:]) >= COMMON)  # بعقوبة: ب + عقوبة
 
 
 ALSO_KEYS = frozenset(key(word) for word in ALSO_WORDS)
@@ -134,10 +171,12 @@ def towns(
             else:
                 kept.add(name)
     # spellings one in the analysis view (بعقوبة، بعقوبه) are one word to the matcher: the
-    # commonest one decides for all
+    # commonest way to write them decides for all, spellings GeoNames lacks included: «رقه» is
+    # also «رقة» (tenderness), «اطار» «إطار» (frame), and «الرقة» is the more frequent of
+    # «رقة» and «الرقة», so «رقه» is no name only
     commonest: dict[str, tuple[float, str]] = {}
     for n in sorted(kept):
-        commonest[key(n)] = max(commonest.get(key(n), (0.0, n)), (zipf(n), n))
+        commonest[key(n)] = max(commonest.get(key(n), (0.0, n)), commonest_spelling(n))
     plain_keys = {k for k, (f, n) in commonest.items() if f < COMMON or name_only(n, f, people)}
     frequency = {n: commonest[key(n)][0] for n in kept}
     dropped["a word first (Zipf 5 or more: المدينة)"] = sum(f >= TOO_COMMON for f in frequency.values())

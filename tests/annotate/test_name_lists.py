@@ -122,7 +122,21 @@ def test_towns_are_geonames_arabic_names_with_common_words_behind_a_cue() -> Non
     assert {"الفلوجة", "الموصل", "كربلاء", "حلب"} <= names
     assert {"وقف", "تلا", "سلوى"} <= ambiguous  # reviewed: read in other senses first
     assert not {"المدينة", "في", "من"} & (names | ambiguous)  # a word first, function words
+    # GeoNames' spelling of a common word is the word: «رقه» is «رقة», «بركه» «بركة»
+    assert {"رقه", "بركه", "رىم", "الغنايم"} <= ambiguous
     assert all(not n.startswith("ئ") and "ڤ" not in n and "پ" not in n for n in names | ambiguous)
+
+
+@pytest.mark.skipif(missing_sources() is not None, reason=str(missing_sources()))
+def test_a_town_is_as_frequent_as_its_commonest_spelling() -> None:
+    import derive_towns  # tools/, on the path since load_tool
+
+    assert derive_towns.spellings("رقه") == {"رقه", "رقة"}
+    assert {"إذنا", "أذنا", "اذنا"} <= derive_towns.spellings("اذنا")  # an opening alif
+    assert "الغنائم" in derive_towns.spellings("الغنايم")  # a hamza seat, not the article's alif
+    assert derive_towns.spellings("النجف الاشرف") == {"النجف الاشرف"}  # a phrase as it is
+    frequency, spelling = derive_towns.commonest_spelling("رقه")
+    assert spelling == "رقة" and frequency > derive_towns.zipf("رقه")
 
 
 def test_a_town_is_drafted_and_one_that_is_also_a_word_only_after_a_place_cue() -> None:
@@ -139,3 +153,4 @@ def test_a_town_is_drafted_and_one_that_is_also_a_word_only_after_a_place_cue() 
     # a city the derived list holds behind a cue, that the towns' frequencies find a name only
     assert ("كربلاء", "list:derived-towns") in places("وفي كربلاء قتل ثلاثة مدنيين")
     assert ("بغداد", "list:places") in places("وصل إلى بغداد")  # the shipped lists keep their names
+    assert not places("قدم ورقة عمل")  # «رقة» behind «و»: «ورقة» is a paper

@@ -18,6 +18,7 @@ from khabar.annotate.gazetteer import Entry, Gazetteer, Lexicon
 from khabar.annotate.headed_names import HeadedNames
 from khabar.annotate.labels import DATE, FAC, GPE, LOC, NORP, ORG, PER, RuleLabels
 from khabar.annotate.people import PersonRules
+from khabar.annotate.spoken_names import SpokenNames
 from khabar.annotate.titled_names import TitledUnknownNames
 from khabar.annotate.tokens import Candidate, Tokens, WordInfo, among
 from khabar.runtime.memo import KINDS, remember
@@ -70,6 +71,7 @@ class EntityFinder:
         self.lexicon = lexicon
         self.people = PersonRules(gazetteer, lexicon)
         self.unknown_names = TitledUnknownNames(self.people, self.event_word)
+        self.spoken_names = SpokenNames(self.people)
         self.headed = HeadedNames(gazetteer, lexicon, self.event_word, self.unknown_names.unknown_word)
         self.dates = DateTimeMoneyRules(lexicon)
         self.titles = self.people.titles
@@ -152,6 +154,7 @@ class EntityFinder:
         found = self.dates.find(t, infos)
         found += self.people.find(t, infos)
         found += self.unknown_names.find(t, infos)
+        found += self.spoken_names.find(t)
         found += self._organisations(t, infos)
         found += self._facilities(t, infos)
         found += self.headed.find(t, infos)

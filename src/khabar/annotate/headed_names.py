@@ -1,6 +1,7 @@
 """Names no list holds, known by the head noun before them, which says what they are and
 stays outside the span: a place after a settlement head («حي الزيتون شرق مدينة غزة») and a
-newspaper after «صحيفة» («صحيفة يديعوت أحرونوت»)."""
+newspaper after «صحيفة» («صحيفة يديعوت أحرونوت»); and a sports club named after its town,
+whose first word is part of its name («ريال مدريد»، «دينامو كييف»)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ PLACES: Final = (GPE, LOC)  # what «ب» + a listed place after a name may loca
 # a newspaper or magazine by its name after one of these (normalised), the head left out
 MEDIA_HEADS: Final = ("صحيفه", "جريده", "مجله")
 PROCLITIC_FORMS: Final = ("", "و", "ب", "ل", "ف")  # a head as written and behind one proclitic letter
+CLUB_PROCLITICS: Final = (*PROCLITIC_FORMS, "ول", "وب")  # «ولريال مدريد»
 MEDIA_FORMS: Final = frozenset(prefix + head for head in MEDIA_HEADS for prefix in PROCLITIC_FORMS)
 QUOTES_OPEN: Final = ('"', "«")
 QUOTES_CLOSE: Final = ('"', "»")
@@ -42,10 +44,31 @@ class HeadedNames:
         self.place_directions = lexicon["place_directions"]
         self.settlement_heads = sorted(lexicon["settlement_heads"])
         self.settlement_forms = frozenset(p + head for head in self.settlement_heads for p in PROCLITIC_FORMS)
+        self.club_words = sorted(lexicon["club_words"])
+        self.club_forms = frozenset(p + word for word in self.club_words for p in CLUB_PROCLITICS)
 
     def find(self, t: Tokens, infos: list[WordInfo]) -> list[Candidate]:
-        """Places after a settlement head and newspapers after «صحيفة», in analysis offsets."""
-        return self._settlements(t, infos) + self._media(t, infos)
+        """Places after a settlement head, newspapers after «صحيفة» and clubs named after
+        their town, in analysis offsets."""
+        return self._settlements(t, infos) + self._media(t, infos) + self._clubs(t)
+
+    def _clubs(self, t: Tokens) -> list[Candidate]:
+        """A sports club: a club word and the listed place it is named after, together one
+        organisation, the place no GPE of its own: «ريال مدريد»، «بايرن ميونيخ»، «أولمبيك
+        خريبكة»، «ستيوا بوخارست» (a proclitic before it stays out: «لريال مدريد»)."""
+        found = []
+        texts, joined = t.texts, t.joined
+        for i in t.words_holding(self.club_words, self.club_forms):
+            if i + 1 >= len(texts) or not joined[i] or self.gazetteer.label_of((texts[i + 1],)) != GPE:
+                continue
+            word = texts[i]
+            cut = next(
+                len(p)
+                for p in CLUB_PROCLITICS[::-1]
+                if word.startswith(p) and word[len(p) :] in self.club_words
+            )
+            found.append(Candidate(t.spans[i][0] + cut, t.spans[i + 1][1], ORG, 0.7, "rule:club+town"))
+        return found
 
     def _settlements(self, t: Tokens, infos: list[WordInfo]) -> list[Candidate]:
         """A place no list holds, one definite word after a settlement head and located by the

@@ -109,7 +109,7 @@ class PersonRules:
             second = texts[i + 1]
             if second not in surnames and not self.listed_surname(second):
                 continue
-            if not self._name_word(second):
+            if not self.name_word(second):
                 continue
             if band > COMMON_BANDS and not (self.person_cue(t, i) or among(t.previous(i), SPEECH_VERBS)):
                 continue
@@ -120,25 +120,32 @@ class PersonRules:
                 end < len(texts)
                 and end - i < MAX_NAME
                 and t.joined[end - 1]
-                and self._common_name(texts[end])
-                and self._name_word(texts[end])
+                and self.common_name(texts[end])
+                and self.name_word(texts[end])
             ):
                 end += 1
             start = t.spans[i][0] + infos[i].given_cut
+            if not infos[i].given_cut and i > 0 and t.joined[i - 1] and self._opens_name(texts[i - 1]):
+                start = t.spans[i - 1][0]  # «أبو مصعب الزرقاوي»، «عباس محمود العقاد»
             found.append(Candidate(start, t.spans[end - 1][1], PER, 0.6, "rule:given+surname"))
         return found
+
+    def _opens_name(self, word: str) -> bool:
+        """A kunya's «أبو» or an Arabic first name (not «علي», also «على»): the name goes on
+        with the given name after it."""
+        return word == KUNYA or (word in self.arabic_first_names and word != ALI)
 
     def listed_surname(self, word: str) -> bool:
         """A common surname, a name token of the lists of unknown role (mostly foreign:
         شيراك), or a common given name (a father's)."""
-        return self._common_name(word) or word in self.gazetteer.other_names
+        return self.common_name(word) or word in self.gazetteer.other_names
 
-    def _common_name(self, word: str) -> bool:
+    def common_name(self, word: str) -> bool:
         """A surname or a given name of bands 1-3 (ten people or more in Wikidata)."""
         g = self.gazetteer
         return g.surnames.get(word, 9) <= COMMON_BANDS or g.given.get(word, 9) <= COMMON_BANDS
 
-    def _name_word(self, word: str) -> bool:
+    def name_word(self, word: str) -> bool:
         """A word that may be part of a name: not a function word, a title, a listed name
         of another kind, nor behind a proclitic unless listed as a name as written."""
         return (

@@ -15,7 +15,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from khabar import __version__
-from khabar.annotate import arguments, dates_money, entities, gazetteer, headed_names, people, titled_names
+from khabar.annotate import (
+    arguments,
+    dates_money,
+    entities,
+    gazetteer,
+    headed_names,
+    people,
+    spoken_names,
+    titled_names,
+)
 from khabar.annotate import events as event_rules
 from khabar.annotate.combined import Combined
 from khabar.annotate.crf import Model
@@ -47,6 +56,7 @@ RULE_MODULES = (
     "annotate.entities",
     "annotate.people",
     "annotate.titled_names",
+    "annotate.spoken_names",
     "annotate.headed_names",
     "annotate.dates_money",
     "annotate.triggers",
@@ -68,6 +78,7 @@ ENTITY_RULES: tuple[RuleLabels, ...] = (
     entities.LABELS,
     people.LABELS,
     titled_names.LABELS,
+    spoken_names.LABELS,
     headed_names.LABELS,
     dates_money.LABELS,
 )

@@ -7,9 +7,16 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from khabar.annotate.labels import NORP, PER, RuleLabels
-from khabar.annotate.people import ALI, COMMON_WORDS, SON_OF, SPEECH_VERBS, PersonRules
+from khabar.annotate.people import ALI, COMMON_WORDS, KUNYA, SON_OF, SPEECH_VERBS, PersonRules
 from khabar.annotate.tokens import Candidate, Tokens, WordInfo, among
 from khabar.text.clitics import proclitic_analyses
+
+# a word that opens a name and does not end one: «عبد» of «عبد الباقي»
+NAME_OPENINGS = frozenset({"عبد", KUNYA})
+# the present tense's prefixes, with the future's «س»: «الرئيس شيراك سيقرر»
+PRESENT = ("ي", "ت", "سي", "ست")
+# attached pronouns, which no name ends with: «باسمها»، «جولتها»، «زملائهم»
+PRONOUN_ENDINGS = ("ها", "هم", "هما", "كم")
 
 LABELS = RuleLabels("the unknown-name rule", __name__, produces=(PER,), reads=(NORP,))
 
@@ -34,20 +41,26 @@ class TitledUnknownNames:
         texts, joined, n = t.texts, t.joined, len(t.texts)
         # a title starts one to four words before (a nationality and a complement between):
         # titles are few, so most words are never looked at
-        after_titles = sorted(
-            {i for k, info in enumerate(infos) if info.title for i in range(k + 1, min(k + 5, n - 1))}
-        )
-        for i in after_titles:
+        after_titles = {
+            i for k, info in enumerate(infos) if info.title for i in range(k + 1, min(k + 5, n - 1))
+        }
+        after_nationalities = {k + 1 for k in range(n - 2) if self._nationality_as_noun(t, k, infos[k])}
+        for i in sorted(after_titles | after_nationalities):
             first, second = texts[i], texts[i + 1]
-            if not joined[i] or not not_verb(first) or second[:1] in ("ي", "ت"):
+            # a listed name may open as a verb does: «انيبال كافاكو سيلفا»، «ايهود اولمرت»
+            if not joined[i] or not (infos[i].given or not_verb(first)) or second.startswith(PRESENT):
                 continue
             if not (self.unknown_word(first, infos[i]) and self.unknown_word(second, infos[i + 1])):
                 continue
-            if not self._definite_cue(t, i):
+            if i not in after_nationalities and not self._definite_cue(t, i):
                 continue
             end = i + 2
-            if end < len(texts) and joined[end - 1] and self._third_name(texts[end], infos[end]):
-                end += 1
+            if (
+                end < len(texts)
+                and joined[end - 1]
+                and (second in NAME_OPENINGS or self._third_name(texts[end], infos[end]))
+            ):
+                end += 1  # «اشرف عبد الباقي»: «عبد» does not end a name
             found.append(Candidate(t.spans[i][0], t.spans[end - 1][1], PER, 0.55, "rule:title+unknown-name"))
         return found
 
@@ -62,6 +75,23 @@ class TitledUnknownNames:
             return among(t.previous(i, 2), people.titles)  # «رئيس الوزراء» is one
         return people.person_cue(t, i)
 
+    def _nationality_as_noun(self, t: Tokens, k: int, info: WordInfo) -> bool:
+        """Whether word ``k`` is a definite nationality that stands for a person, as it does
+        before a name in sports and arts news («والتشيكي بافل ندفيد»، «صعد التشيلي فرناندو
+        غونزاليز»): behind «و» or after a word it cannot describe (punctuation, a verb, a
+        preposition), not after a definite noun it agrees with («الجيش اللبناني»)."""
+        if not info.readings or not t.joined[k]:
+            return False
+        label_of = self.people.gazetteer.label_of
+        for cut, form in info.readings:
+            # a singular nisba («التشيكي»، «الروسية»), not a people («العرب»)
+            if form.startswith("ال") and form.endswith(("ي", "يه")) and label_of((form,)) == NORP:
+                if cut:
+                    return t.texts[k][:cut] in ("و", "ف")  # not «بالعربية», in Arabic
+                before = t.previous(k)
+                return not before or before in self.people.function_words
+        return False
+
     def unknown_word(self, word: str, info: WordInfo) -> bool:
         """A word that may be part of a name and that no list, lexicon or trigger reading
         claims as something else."""
@@ -69,6 +99,8 @@ class TitledUnknownNames:
         return (
             len(word) > 2
             and word.isalpha()
+            and not word.endswith(PRONOUN_ENDINGS)  # «باسمها»، «جولتها»
+            and "ال" + word not in people.titles  # a role without its article: «حارس»، «مدرب»
             and not word.startswith(("ال", "و", "بال", "فال", "كال", "لل", "لي", "لت"))  # «ليقرر»
             and (not info.readings or people.may_be_person(word))
             and info.head is None
@@ -86,8 +118,17 @@ class TitledUnknownNames:
     def _third_name(self, word: str, info: WordInfo) -> bool:
         """A listed surname, or an unknown word that does not open as a verb does (ي، ت، or ا
         for أ/إ/ا: «كاتس استمر») nor behind «ب» («سعيد صيام بمقر الرئاسة»، «رايس بالمواجهة»)."""
+        if word in self.people.title_firsts:
+            return False  # «نانسي باكير الأمين العام»
         listed = self.people.listed_surname(word)
-        return listed or (word[:1] not in ("ب", "ي", "ت", "ا") and self.unknown_word(word, info))
+        return (
+            listed
+            or (
+                word[:1] not in ("ب", "ي", "ت", "ا", "ل", "ف")  # «محمود عباس لبحث»، «ساركوزي فصرح»
+                and "ال" + word[:-1] not in self.people.titles  # a role's accusative: «محمد خاتمي رئيسا»
+                and self.unknown_word(word, info)
+            )
+        )
 
 
 def not_verb(word: str) -> bool:
