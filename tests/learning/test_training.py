@@ -264,6 +264,35 @@ def test_labels_the_gold_does_not_annotate_can_be_left_out_of_the_scores(
     assert "DATE" not in result.output and "overall     1.000  1.000  1.000" in result.output
     refused = runner.invoke(app, [*args, "--labels", "PER,PERS"])
     assert refused.exit_code == 1 and "--labels: PERS is not an entity label" in refused.stderr
+    assert runner.invoke(app, [*args, "--labels", "PER,GPE+LOC"]).exit_code == 0
+    refused = runner.invoke(app, [*args, "--labels", "PER,GPE+PLACE"])
+    assert refused.exit_code == 1 and "--labels: PLACE is not an entity label" in refused.stderr
+
+
+def test_a_corpus_with_one_label_for_places_folds_ours_into_it() -> None:
+    """ANERcorp's LOC is read as GPE: its «أفريقيا» is a GPE span where the rules draft the
+    continent as LOC. With ``GPE+LOC`` the two count as one label, as the issue scores it."""
+    doc = Document("d", "زار أفريقيا ثم موسكو")
+    gold = Layer(
+        "d",
+        "gold",
+        "gold",
+        doc.sha256,
+        Provenance("g"),
+        (Span(4, 11, "GPE", "أفريقيا"), Span(15, 20, "GPE", "موسكو")),
+    )
+    predicted = Layer(
+        "d",
+        "pre",
+        "pre",
+        doc.sha256,
+        Provenance("p"),
+        (Span(4, 11, "LOC", "أفريقيا"), Span(15, 20, "GPE", "موسكو")),
+    )
+    apart = evaluate([(doc, predicted, gold)], labels={"GPE"})
+    assert (apart.exact["overall"].tp, apart.exact["overall"].fn) == (1, 1)
+    folded = evaluate([(doc, predicted, gold)], labels={"GPE+LOC"})
+    assert set(folded.exact) == {"GPE", "overall"} and folded.exact["overall"].f1 == 1
 
 
 def test_events_are_scored_only_against_gold_that_has_events(

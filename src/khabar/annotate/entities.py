@@ -320,6 +320,8 @@ class EntityFinder:
             word = t.texts[k]
             if not word.startswith("ال") or word in self.function_words or word in self.org_name_ends:
                 break  # «مجلس الأمن التابع للأمم المتحدة»: what it is, not its name
+            if word in self.titles:
+                break  # a person's title: «الأمين العام لحزب الله السيد حسن نصر الله»
             if DATE in infos[k].anchors and self.dates.date.match(t.norm, t.spans[k][0]):
                 break  # «الأسبوع المقبل»
             end = t.spans[k][1]

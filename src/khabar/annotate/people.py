@@ -25,6 +25,7 @@ _TITLE = operator.attrgetter("title")
 KUNYA = "ابو"  # «أبو عبد الله», normalised
 ALI = "علي"  # a first name, and normalised also the preposition «على»: the name rules skip it
 SON_OF = frozenset({"بن", "ابن", "بنت"})  # «حمد بن خليفة»: the father's name follows
+NAME_OPENINGS = frozenset({"عبد", KUNYA})  # they open a name and end none: «عبد الله»
 FAMILY = "ال"  # «آل ثاني», normalised: the family's name follows
 
 
@@ -40,11 +41,17 @@ SPEECH_VERBS = _normalised(
 # "morning", بيان "statement", سلام "peace", جامع "mosque", رفعت "she raised" …
 COMMON_WORDS = _normalised(
     "حسن باسم صباح بيان سلام جامع أظهر رفعت عدة أركان أمل نور جميل منير وفاء إيمان نصر فرح حياة"
-    " عيد شريف أمين أكبر أكرم إلهام إقبال إحسان كريم عادل سالم رشيد حر ماجد فاضل زين"
+    " عيد شريف أمين أكبر أكرم إلهام إقبال إحسان كريم عادل سالم رشيد حر ماجد فاضل زين سعادة غريب"
 )
 COMMON_BANDS = 3  # given names of bands 1-3 (10 people or more in Wikidata) need no cue
 RARE = 4  # the band of the rarest given names: a cue must come before them
 MAX_NAME = 4  # words in a name found by the name lists
+
+
+def theophoric(word: str) -> bool:
+    """«عبد» and one of God's names written as one word: «عبدالحليم»، «عبدالقوي», a name
+    whether the lists hold it or not."""
+    return len(word) > 6 and word.startswith("عبدال") and word.isalpha()
 
 
 class PersonRules:
@@ -54,6 +61,7 @@ class PersonRules:
         lx = lexicon
         self.gazetteer = gazetteer
         self.titles = lx["titles"]
+        self.title_modifiers = lx["title_modifiers"]
         self.function_words = lx["function_words"]
         self.first_names = lx["first_names"] | lx["foreign_first_names"]
         self.foreign_first_names = lx["foreign_first_names"]
@@ -111,7 +119,13 @@ class PersonRules:
                 continue
             if not self.name_word(second):
                 continue
-            if band > COMMON_BANDS and not (self.person_cue(t, i) or among(t.previous(i), SPEECH_VERBS)):
+            other_names = self.gazetteer.other_names
+            if (
+                band > COMMON_BANDS
+                # two name tokens of unknown role, mostly foreign: «ايهود اولمرت»، «أدولف هتلر»
+                and not (texts[i][infos[i].given_cut :] in other_names and second in other_names)
+                and not (self.person_cue(t, i) or among(t.previous(i), SPEECH_VERBS))
+            ):
                 continue
             if not self.may_be_person(texts[i][infos[i].given_cut :]):
                 continue  # «إيران» is a name too
@@ -135,10 +149,15 @@ class PersonRules:
         with the given name after it."""
         return word == KUNYA or (word in self.arabic_first_names and word != ALI)
 
+    def listed_name(self, word: str) -> bool:
+        """A word the name lists hold, of any role and band."""
+        g = self.gazetteer
+        return word in g.given or word in g.surnames or word in g.other_names
+
     def listed_surname(self, word: str) -> bool:
         """A common surname, a name token of the lists of unknown role (mostly foreign:
         شيراك), or a common given name (a father's)."""
-        return self.common_name(word) or word in self.gazetteer.other_names
+        return self.common_name(word) or word in self.gazetteer.other_names or theophoric(word)
 
     def common_name(self, word: str) -> bool:
         """A surname or a given name of bands 1-3 (ten people or more in Wikidata)."""
@@ -173,6 +192,7 @@ class PersonRules:
             last = words[-1]
             if (
                 len(words) > 1
+                and words[-2] not in NAME_OPENINGS  # «الله» of «أبو عبد الله» is no surname
                 and len(last) > 2
                 and last.isalpha()
                 and last not in self.function_words
@@ -272,6 +292,8 @@ class PersonRules:
                 or not self.may_be_person(second)  # a place that needs a cue may: «جون بولتون»
             ):
                 continue
+            if second.startswith(("ب", "ل", "ك")) and not self.listed_name(second):
+                continue  # a preposition's phrase: «سيباستيان بشأن»، «كارلوس للمغرب»
             found.append(Candidate(t.spans[i][0], t.spans[i + 1][1], PER, 0.7, "rule:first-name"))
         return found
 
@@ -332,12 +354,21 @@ class PersonRules:
         """A title or role right before word ``i`` (behind a proclitic too, «للرئيس»), a
         two-word one («وزير الخارجية»), or a nationality after one, or after one and its
         complement («الرئيس الفلسطيني»، «وزير الإعلام الفلسطيني»)."""
+        i -= self.modifier_before(t, i)  # «رئيس الجمهورية الأسبق أمين الجميل»
         before = t.previous(i)
         if among(before, self.titles) or among(t.previous(i, 2), self.titles):
             return True
         if self.gazetteer.label_of((before,)) != NORP:
             return False
         return among(t.previous(i - 1), self.titles) or among(t.previous(i - 2), self.titles)
+
+    def modifier_before(self, t: Tokens, i: int) -> int:
+        """1 if the word before word ``i`` describes the title before it («السابق»، «الراحل»)."""
+        return 1 if i > 1 and t.joined[i - 1] and t.texts[i - 1] in self.title_modifiers else 0
+
+    def modifier_after(self, t: Tokens, k: int) -> int:
+        """1 if the word after word ``k`` describes it («السابق»، «الواعد»)."""
+        return 1 if k + 2 < len(t.texts) and t.joined[k + 1] and t.texts[k + 1] in self.title_modifiers else 0
 
     def _may_be_surname(self, word: str) -> bool:
         """A word that may end a name: not a function word, a title, a listed name of

@@ -5,11 +5,17 @@ full, and often in the first line of a short item."""
 from __future__ import annotations
 
 from khabar.annotate.labels import PER, RuleLabels
-from khabar.annotate.people import ALI, COMMON_WORDS, SPEECH_VERBS, PersonRules
+from khabar.annotate.people import ALI, COMMON_WORDS, KUNYA, RARE, SPEECH_VERBS, PersonRules, _normalised
 from khabar.annotate.tokens import Candidate, Tokens
 
 LABELS = RuleLabels("the speech-verb name rule", __name__, produces=(PER,))
 
+# verbs of stating and urging whose subject, right after them, is most often a person
+# named by one word: «وانتقد نجاد»، «ودعا أنان»، «وحذر بلير»
+STATEMENT_VERBS = SPEECH_VERBS | _normalised(
+    "دعا دعت حذر حذرت انتقد انتقدت رفض رفضت أعرب أعربت اعتبر اعتبرت نفى نفت شدد شددت"
+    " لفت لفتت رأى رأت وصف وصفت اتهم اتهمت أبلغ أبلغت تابع تابعت أوضح أوضحت"
+)
 CONJUNCTIONS = ("و", "ف")  # before a speech verb: «وقال»، «فأضاف»
 PRESENT = ("ي", "ت")  # a verb's present: no name goes on with one («وقال محمد يجب»)
 
@@ -30,7 +36,7 @@ class SpokenNames:
         for k in range(len(texts) - 1):
             verb = texts[k]
             if not joined[k] or (
-                verb not in SPEECH_VERBS and not (verb[:1] in CONJUNCTIONS and verb[1:] in SPEECH_VERBS)
+                verb not in STATEMENT_VERBS and not (verb[:1] in CONJUNCTIONS and verb[1:] in STATEMENT_VERBS)
             ):
                 continue
             word = texts[k + 1]
@@ -41,14 +47,22 @@ class SpokenNames:
                 end < len(texts)
                 and joined[k + 1]
                 and (word in people.gazetteer.given or word in people.first_names)
-                and not texts[end].startswith(PRESENT)
-                and people.name_word(texts[end])
+                and self._goes_on(texts[end])
             ):
                 end += 1
             found.append(
                 Candidate(t.spans[k + 1][0], t.spans[end - 1][1], PER, 0.55, "rule:speech-verb+name")
             )
         return found
+
+    def _goes_on(self, word: str) -> bool:
+        """Whether the word after a given name is the rest of the name: a name word, not a
+        present verb, not a word behind the article or a preposition unless the lists hold
+        it as a surname («ورفض حمدان الإجراءات»، «وقال إبراهيم ليت»), not «أبو» alone."""
+        people = self.people
+        if word.startswith(PRESENT) or word == KUNYA or not people.name_word(word):
+            return False
+        return not word.startswith(("ال", "ل", "ب")) or word in people.gazetteer.surnames
 
     def _spoken_name(self, word: str) -> bool:
         """A name of the lists that is seldom a common word: a name token of unknown role
@@ -64,4 +78,6 @@ class SpokenNames:
             or not people.may_be_person(word)
         ):
             return False
+        if word.startswith("ال"):  # «الحريري», not «القوى»، «الإلهة»
+            return people.gazetteer.surnames.get(word, RARE) < RARE
         return word in people.gazetteer.other_names or people.common_name(word)

@@ -7,12 +7,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from khabar.annotate.labels import NORP, PER, RuleLabels
-from khabar.annotate.people import ALI, COMMON_WORDS, KUNYA, SON_OF, SPEECH_VERBS, PersonRules
+from khabar.annotate.people import ALI, COMMON_WORDS, NAME_OPENINGS, SON_OF, SPEECH_VERBS, PersonRules
 from khabar.annotate.tokens import Candidate, Tokens, WordInfo, among
 from khabar.text.clitics import proclitic_analyses
 
-# a word that opens a name and does not end one: «عبد» of «عبد الباقي»
-NAME_OPENINGS = frozenset({"عبد", KUNYA})
+DEFINITE = ("ال", "وال", "فال", "بال", "لل")  # the article, behind a proclitic too
 # the present tense's prefixes, with the future's «س»: «الرئيس شيراك سيقرر»
 PRESENT = ("ي", "ت", "سي", "ست")
 # attached pronouns, which no name ends with: «باسمها»، «جولتها»، «زملائهم»
@@ -44,7 +43,11 @@ class TitledUnknownNames:
         after_titles = {
             i for k, info in enumerate(infos) if info.title for i in range(k + 1, min(k + 5, n - 1))
         }
-        after_nationalities = {k + 1 for k in range(n - 2) if self._nationality_as_noun(t, k, infos[k])}
+        after_nationalities = {
+            k + 1 + self.people.modifier_after(t, k)
+            for k in range(n - 2)
+            if self._nationality_as_noun(t, k, infos[k])
+        }
         for i in sorted(after_titles | after_nationalities):
             first, second = texts[i], texts[i + 1]
             # a listed name may open as a verb does: «انيبال كافاكو سيلفا»، «ايهود اولمرت»
@@ -52,6 +55,8 @@ class TitledUnknownNames:
                 continue
             if not (self.unknown_word(first, infos[i]) and self.unknown_word(second, infos[i + 1])):
                 continue
+            if second.endswith("ه") and not self.people.listed_name(second):
+                continue  # a pronoun or a feminine noun: «الرئيس شافيز مواقفه»، «السيدة برلسكوني مرفوقة»
             if i not in after_nationalities and not self._definite_cue(t, i):
                 continue
             end = i + 2
@@ -89,7 +94,14 @@ class TitledUnknownNames:
                 if cut:
                     return t.texts[k][:cut] in ("و", "ف")  # not «بالعربية», in Arabic
                 before = t.previous(k)
-                return not before or before in self.people.function_words
+                if not before or before in self.people.function_words:
+                    return True
+                # after a verb or a word it cannot describe: «تأهل السويسري روجيه فيدرر»; not
+                # after a name it may describe («سسكا موسكو الروسي»), nor, feminine, after any
+                # noun: places are feminine («بدأت في غرناطة الإسبانية فعاليات معرض»)
+                return not (
+                    form.endswith("يه") or before.startswith(DEFINITE) or self.people.gazetteer.get((before,))
+                )
         return False
 
     def unknown_word(self, word: str, info: WordInfo) -> bool:
@@ -125,6 +137,7 @@ class TitledUnknownNames:
             listed
             or (
                 word[:1] not in ("ب", "ي", "ت", "ا", "ل", "ف")  # «محمود عباس لبحث»، «ساركوزي فصرح»
+                and not word.endswith("ه")  # «طلعت زكريا حلمه»، «أحمد خليل مرماه»
                 and "ال" + word[:-1] not in self.people.titles  # a role's accusative: «محمد خاتمي رئيسا»
                 and self.unknown_word(word, info)
             )

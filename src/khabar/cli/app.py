@@ -57,7 +57,8 @@ Labels = Annotated[
     str | None,
     typer.Option(
         "--labels",
-        help="Score only these entity labels, e.g. PER,GPE,ORG for a corpus that annotates no others.",
+        help="Score only these entity labels, e.g. PER,GPE,ORG for a corpus that annotates no others;"
+        " GPE+LOC scores LOC as GPE, for a corpus with one label for places.",
     ),
 ]
 
@@ -142,12 +143,13 @@ def here(path: Path | None) -> project.Project:
 
 
 def entity_labels(made: project.Project, text: str | None) -> frozenset[str] | None:
-    """``PER,GPE,ORG`` as a set of the scheme's entity labels (None: all of them)."""
+    """``PER,GPE,ORG`` as a set of the scheme's entity labels (None: all of them); a group
+    ``GPE+LOC`` is scored as its first label (:func:`khabar.quality.evaluate.scored_spans`)."""
     if text is None:
         return None
     known = made.scheme().entity_labels
-    given = frozenset(part.strip() for part in text.split(",") if part.strip())
-    unknown = sorted(given - set(known))
+    given = frozenset(part.strip().replace(" ", "") for part in text.split(",") if part.strip())
+    unknown = sorted({name for group in given for name in group.split("+")} - set(known))
     if unknown or not given:
         raise KhabarError(
             f"--labels: {', '.join(unknown) or 'no label'} is not an entity label of the scheme",

@@ -113,6 +113,18 @@ def align_proclitics(gold: list[Span], predicted: list[Span]) -> list[Span]:
     return aligned
 
 
+def scored_spans(spans: Iterable[Span], labels: Collection[str]) -> list[Span]:
+    """The spans of ``labels``, each label folded into the first of its group: with
+    ``GPE+LOC`` a LOC span counts as GPE («أفريقيا»، «البحر الأحمر» where ANERcorp's places
+    are one label, read as GPE)."""
+    fold = {name: group.split("+")[0] for group in labels for name in group.split("+")}
+    return [
+        s if fold[s.label] == s.label else Span(s.start, s.end, fold[s.label], s.text, s.score, s.rule)
+        for s in spans
+        if s.label in fold
+    ]
+
+
 def evaluate(
     pairs: Iterable[tuple[Document, Layer | None, Layer]],
     *,
@@ -125,7 +137,9 @@ def evaluate(
     gold and a predicted span does not count (entities only). With ``labels``, only
     entities of those labels are scored, in the gold and the prediction alike: a corpus
     that annotates a few of the scheme's labels (ANERcorp: persons, places, organisations)
-    then does not count the dates or nationalities the rules find as errors.
+    then does not count the dates or nationalities the rules find as errors. A label
+    written ``GPE+LOC`` folds the others into the first, for a corpus with one label for
+    places (:func:`scored_spans`).
 
     Events are scored when the gold has any: gold without a single event (an imported NER
     corpus) does not annotate them, and its scores would be zeros. The predicted events
@@ -148,8 +162,8 @@ def evaluate(
         pred_spans = list(predicted.entities) if predicted else []
         gold_spans = list(gold.entities)
         if labels is not None:
-            pred_spans = [s for s in pred_spans if s.label in labels]
-            gold_spans = [s for s in gold_spans if s.label in labels]
+            pred_spans = scored_spans(pred_spans, labels)
+            gold_spans = scored_spans(gold_spans, labels)
         if ignore_proclitics:
             pred_spans = align_proclitics(gold_spans, pred_spans)
         _count_entities(doc.id, gold_spans, pred_spans, exact, partial, result.errors)
