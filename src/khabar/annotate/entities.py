@@ -20,7 +20,7 @@ from khabar.annotate.labels import DATE, FAC, GPE, LOC, NORP, ORG, PER, RuleLabe
 from khabar.annotate.people import PersonRules
 from khabar.annotate.spoken_names import SpokenNames
 from khabar.annotate.titled_names import TitledUnknownNames
-from khabar.annotate.tokens import Candidate, Tokens, WordInfo, among
+from khabar.annotate.tokens import NISBA_ENDS, Candidate, Tokens, WordInfo, among
 from khabar.runtime.memo import KINDS, remember
 from khabar.text.analysis import normalize
 from khabar.text.clitics import proclitic_analyses
@@ -118,8 +118,18 @@ class EntityFinder:
         given, given_cut = people.given_reading(word, analyses)
         if readings or head is not None or anchors or first_name or title or arabic or given:
             longest = max((self.gazetteer.longest[form] for _, form in readings), default=0)
+            nisba = next(
+                (
+                    cut
+                    for cut, form in readings
+                    if form.startswith("ال")
+                    and form.endswith(NISBA_ENDS)
+                    and self.gazetteer.label_of((form,)) == NORP
+                ),
+                -1,
+            )
             info = WordInfo(
-                readings, longest, head, anchors, first_name, title, arabic, also, given, given_cut
+                readings, longest, head, anchors, first_name, title, arabic, also, given, given_cut, nisba
             )
         else:  # most words start nothing: one shared info for each kind of nothing
             plain = self._plain.get(also)

@@ -20,8 +20,8 @@ MEDIA_HEADS: Final = ("صحيفه", "جريده", "مجله")
 PROCLITIC_FORMS: Final = ("", "و", "ب", "ل", "ف")  # a head as written and behind one proclitic letter
 CLUB_PROCLITICS: Final = (*PROCLITIC_FORMS, "ول", "وب")  # «ولريال مدريد»
 MEDIA_FORMS: Final = frozenset(prefix + head for head in MEDIA_HEADS for prefix in PROCLITIC_FORMS)
-QUOTES_OPEN: Final = ('"', "«")
-QUOTES_CLOSE: Final = ('"', "»")
+QUOTES_OPEN: Final = ('"', "«", "'")
+QUOTES_CLOSE: Final = ('"', "»", "'")
 
 
 class HeadedNames:
@@ -112,15 +112,36 @@ class HeadedNames:
                     k < min(n, i + 3)
                     and (k == i + 1 or t.joined[k - 1])
                     and self._media_word(texts[k], infos[k])
+                    # a definite name goes on definite: «الشرق الأوسط», not «القدس لايزال»
+                    and (k == i + 1 or not texts[i + 1].startswith("ال") or texts[k].startswith("ال"))
                 ):
                     k += 1
                 if k > i + 1:
-                    found.append(Candidate(t.spans[i + 1][0], t.spans[k - 1][1], ORG, 0.6, "rule:media+name"))
+                    # a listed place right after the head is the paper's name: it wins over the list
+                    listed = self.gazetteer.get(tuple(texts[i + 1 : k])) is not None
+                    score = 0.95 if listed else 0.6
+                    found.append(
+                        Candidate(t.spans[i + 1][0], t.spans[k - 1][1], ORG, score, "rule:media+name")
+                    )
         return found
 
     def _media_word(self, word: str, info: WordInfo) -> bool:
-        """A word of a newspaper's name: unknown to every list and rule, not an adjective."""
-        return not word.endswith(("يه", "ي")) and self.unknown_word(word, info)
+        """A word of a newspaper's name, not an adjective: unknown to every list and rule, a
+        place's name («صحيفة القدس»، «بصحيفة نيويورك تايمز») or a definite noun no rule
+        reads otherwise («صحيفة الأهرام»، «صحيفة الشرق الأوسط»)."""
+        if word.endswith(("يه", "ي")):
+            return False
+        if self.unknown_word(word, info) or self.gazetteer.label_of((word,)) in PLACES:
+            return True
+        return (
+            word.startswith("ال")
+            and len(word) > 3
+            and word not in self.function_words
+            and info.head is None
+            and not info.title
+            and not info.anchors
+            and not self.event_word(word)
+        )
 
     def _unlisted_name(self, word: str, info: WordInfo) -> bool:
         """A word no list or cue claims, that may be a name."""

@@ -29,17 +29,17 @@ NAME_OPENINGS = frozenset({"عبد", KUNYA})  # they open a name and end none: �
 FAMILY = "ال"  # «آل ثاني», normalised: the family's name follows
 
 
-def _normalised(words: str) -> frozenset[str]:
+def normalised(words: str) -> frozenset[str]:
     return frozenset(normalize(word) for word in words.split())
 
 
 # speech verbs a name follows (قال محمد العلي)
-SPEECH_VERBS = _normalised(
+SPEECH_VERBS = normalised(
     "قال قالت يقول تقول أعلن أعلنت أكد أكدت أضاف أضافت أوضح أوضحت صرح صرحت ذكر ذكرت أشار أشارت"
 )
 # given names of the lists that are above all common words: حسن "good", باسم "in the name of", صباح
 # "morning", بيان "statement", سلام "peace", جامع "mosque", رفعت "she raised" …
-COMMON_WORDS = _normalised(
+COMMON_WORDS = normalised(
     "حسن باسم صباح بيان سلام جامع أظهر رفعت عدة أركان أمل نور جميل منير وفاء إيمان نصر فرح حياة"
     " عيد شريف أمين أكبر أكرم إلهام إقبال إحسان كريم عادل سالم رشيد حر ماجد فاضل زين سعادة غريب"
 )

@@ -4,19 +4,22 @@ full, and often in the first line of a short item."""
 
 from __future__ import annotations
 
+from typing import Final
+
 from khabar.annotate.labels import PER, RuleLabels
-from khabar.annotate.people import ALI, COMMON_WORDS, KUNYA, RARE, SPEECH_VERBS, PersonRules, _normalised
+from khabar.annotate.people import ALI, COMMON_WORDS, KUNYA, RARE, SPEECH_VERBS, PersonRules, normalised
 from khabar.annotate.tokens import Candidate, Tokens
 
 LABELS = RuleLabels("the speech-verb name rule", __name__, produces=(PER,))
 
 # verbs of stating and urging whose subject, right after them, is most often a person
 # named by one word: «وانتقد نجاد»، «ودعا أنان»، «وحذر بلير»
-STATEMENT_VERBS = SPEECH_VERBS | _normalised(
+STATEMENT_VERBS = SPEECH_VERBS | normalised(
     "دعا دعت حذر حذرت انتقد انتقدت رفض رفضت أعرب أعربت اعتبر اعتبرت نفى نفت شدد شددت"
     " لفت لفتت رأى رأت وصف وصفت اتهم اتهمت أبلغ أبلغت تابع تابعت أوضح أوضحت"
 )
 CONJUNCTIONS = ("و", "ف")  # before a speech verb: «وقال»، «فأضاف»
+VERB_FORMS: Final = STATEMENT_VERBS | frozenset(c + verb for verb in STATEMENT_VERBS for c in CONJUNCTIONS)
 PRESENT = ("ي", "ت")  # a verb's present: no name goes on with one («وقال محمد يجب»)
 
 
@@ -33,11 +36,9 @@ class SpokenNames:
         people = self.people
         found = []
         texts, joined = t.texts, t.joined
-        for k in range(len(texts) - 1):
-            verb = texts[k]
-            if not joined[k] or (
-                verb not in STATEMENT_VERBS and not (verb[:1] in CONJUNCTIONS and verb[1:] in STATEMENT_VERBS)
-            ):
+        last = len(texts) - 1
+        for k in [k for k, verb in enumerate(texts) if verb in VERB_FORMS]:  # a few a text
+            if k == last or not joined[k]:
                 continue
             word = texts[k + 1]
             if not self._spoken_name(word):

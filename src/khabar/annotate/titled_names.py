@@ -45,8 +45,8 @@ class TitledUnknownNames:
         }
         after_nationalities = {
             k + 1 + self.people.modifier_after(t, k)
-            for k in range(n - 2)
-            if self._nationality_as_noun(t, k, infos[k])
+            for k, info in enumerate(infos)
+            if info.nisba >= 0 and k < n - 2 and self._nationality_as_noun(t, k, info)
         }
         for i in sorted(after_titles | after_nationalities):
             first, second = texts[i], texts[i + 1]
@@ -81,28 +81,23 @@ class TitledUnknownNames:
         return people.person_cue(t, i)
 
     def _nationality_as_noun(self, t: Tokens, k: int, info: WordInfo) -> bool:
-        """Whether word ``k`` is a definite nationality that stands for a person, as it does
-        before a name in sports and arts news («والتشيكي بافل ندفيد»، «صعد التشيلي فرناندو
-        غونزاليز»): behind «و» or after a word it cannot describe (punctuation, a verb, a
-        preposition), not after a definite noun it agrees with («الجيش اللبناني»)."""
-        if not info.readings or not t.joined[k]:
+        """Whether word ``k``, a definite singular nationality (:attr:`WordInfo.nisba`; not a
+        people, «العرب»), stands for a person, as it does before a name in sports and arts
+        news («والتشيكي بافل ندفيد»، «تأهل السويسري روجيه فيدرر»): behind «و» or «ف» (not
+        «بالعربية», in Arabic), after punctuation, a function word, a verb or a word it cannot
+        describe; not after a definite noun or a name it agrees with («الجيش اللبناني»، «سسكا
+        موسكو الروسي»), nor, feminine, after any noun: places are feminine («بدأت في غرناطة
+        الإسبانية فعاليات معرض»)."""
+        if not t.joined[k]:
             return False
-        label_of = self.people.gazetteer.label_of
-        for cut, form in info.readings:
-            # a singular nisba («التشيكي»، «الروسية»), not a people («العرب»)
-            if form.startswith("ال") and form.endswith(("ي", "يه")) and label_of((form,)) == NORP:
-                if cut:
-                    return t.texts[k][:cut] in ("و", "ف")  # not «بالعربية», in Arabic
-                before = t.previous(k)
-                if not before or before in self.people.function_words:
-                    return True
-                # after a verb or a word it cannot describe: «تأهل السويسري روجيه فيدرر»; not
-                # after a name it may describe («سسكا موسكو الروسي»), nor, feminine, after any
-                # noun: places are feminine («بدأت في غرناطة الإسبانية فعاليات معرض»)
-                return not (
-                    form.endswith("يه") or before.startswith(DEFINITE) or self.people.gazetteer.get((before,))
-                )
-        return False
+        if info.nisba:
+            return t.texts[k][: info.nisba] in ("و", "ف")
+        before = t.previous(k)
+        if not before or before in self.people.function_words:
+            return True
+        return not (
+            t.texts[k].endswith("يه") or before.startswith(DEFINITE) or self.people.gazetteer.get((before,))
+        )
 
     def unknown_word(self, word: str, info: WordInfo) -> bool:
         """A word that may be part of a name and that no list, lexicon or trigger reading

@@ -32,6 +32,9 @@ def alternation(phrases: Iterable[str]) -> str:
     return "(?:" + "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in ordered) + ")"
 
 
+NISBA_ENDS = ("ي", "يه")  # a nationality's singular, masculine and feminine (normalised)
+
+
 @dataclass(frozen=True, slots=True)
 class WordInfo:
     """What the rules need to know of one (normalised) word, computed once per word.
@@ -54,6 +57,9 @@ class WordInfo:
     #: letters, and its frequency band (1 most common .. 4; 0: none)
     given: int = 0
     given_cut: int = 0
+    #: a definite singular nationality («التشيكي»، «والروسية») after ``nisba`` proclitic
+    #: letters (-1: none), which may stand for a person before a name
+    nisba: int = -1
 
 
 class Candidate:
