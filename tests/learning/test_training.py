@@ -225,18 +225,18 @@ def test_ignore_proclitics_scores_anercorp_style_spans() -> None:
     assert evaluate([(doc, predicted, gold)], ignore_proclitics=True).exact["overall"].f1 == 1
 
 
+def layer_of(doc: Document, kind: str, *spans: Span) -> Layer:
+    """A layer named and kinded ``kind`` over ``doc`` holding ``spans``."""
+    return Layer(doc.id, kind, kind, doc.sha256, Provenance(kind), spans)
+
+
 def test_labels_the_gold_does_not_annotate_can_be_left_out_of_the_scores(
     new_project: Callable[..., Project], tmp_path: Path
 ) -> None:
     doc = Document("d", "قال بوتين أمس في موسكو")
-    gold = Layer("d", "gold", "gold", doc.sha256, Provenance("g"), (Span(4, 9, "PER", "بوتين"),))
-    predicted = Layer(
-        "d",
-        "pre",
-        "pre",
-        doc.sha256,
-        Provenance("p"),
-        (Span(4, 9, "PER", "بوتين"), Span(10, 13, "DATE", "أمس"), Span(17, 22, "GPE", "موسكو")),
+    gold = layer_of(doc, "gold", Span(4, 9, "PER", "بوتين"))
+    predicted = layer_of(
+        doc, "pre", Span(4, 9, "PER", "بوتين"), Span(10, 13, "DATE", "أمس"), Span(17, 22, "GPE", "موسكو")
     )
     every = evaluate([(doc, predicted, gold)])
     assert (every.exact["overall"].fp, every.exact["DATE"].fp) == (2, 1)
@@ -273,22 +273,8 @@ def test_a_corpus_with_one_label_for_places_folds_ours_into_it() -> None:
     """ANERcorp's LOC is read as GPE: its «أفريقيا» is a GPE span where the rules draft the
     continent as LOC. With ``GPE+LOC`` the two count as one label, as the issue scores it."""
     doc = Document("d", "زار أفريقيا ثم موسكو")
-    gold = Layer(
-        "d",
-        "gold",
-        "gold",
-        doc.sha256,
-        Provenance("g"),
-        (Span(4, 11, "GPE", "أفريقيا"), Span(15, 20, "GPE", "موسكو")),
-    )
-    predicted = Layer(
-        "d",
-        "pre",
-        "pre",
-        doc.sha256,
-        Provenance("p"),
-        (Span(4, 11, "LOC", "أفريقيا"), Span(15, 20, "GPE", "موسكو")),
-    )
+    gold = layer_of(doc, "gold", Span(4, 11, "GPE", "أفريقيا"), Span(15, 20, "GPE", "موسكو"))
+    predicted = layer_of(doc, "pre", Span(4, 11, "LOC", "أفريقيا"), Span(15, 20, "GPE", "موسكو"))
     apart = evaluate([(doc, predicted, gold)], labels={"GPE"})
     assert (apart.exact["overall"].tp, apart.exact["overall"].fn) == (1, 1)
     folded = evaluate([(doc, predicted, gold)], labels={"GPE+LOC"})
