@@ -38,16 +38,16 @@ class TitledUnknownNames:
         مستشفى»); none of them a word the rules know: a trigger, a date, a title."""
         found = []
         texts, joined, n = t.texts, t.joined, len(t.texts)
-        # a title starts one to four words before (a nationality and a complement between):
-        # titles are few, so most words are never looked at
-        after_titles = {
-            i for k, info in enumerate(infos) if info.title for i in range(k + 1, min(k + 5, n - 1))
-        }
-        after_nationalities = {
-            k + 1 + self.people.modifier_after(t, k)
-            for k, info in enumerate(infos)
-            if info.nisba >= 0 and k < n - 2 and self._nationality_as_noun(t, k, info)
-        }
+        # a title starts one to four words before (a nationality and a complement between), a
+        # nationality that stands for a person right before; both are few, so one pass over
+        # the words finds them and most words are never looked at again
+        after_titles: set[int] = set()
+        after_nationalities: set[int] = set()
+        for k, info in enumerate(infos):
+            if info.title:
+                after_titles.update(range(k + 1, min(k + 5, n - 1)))
+            if info.nisba >= 0 and k < n - 2 and self._nationality_as_noun(t, k, info):
+                after_nationalities.add(k + 1 + self.people.modifier_after(t, k))
         for i in sorted(after_titles | after_nationalities):
             first, second = texts[i], texts[i + 1]
             # a listed name may open as a verb does: «انيبال كافاكو سيلفا»، «ايهود اولمرت»
