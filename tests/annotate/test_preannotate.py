@@ -165,6 +165,7 @@ def test_nationality_adjectives_are_inflected() -> None:
         ("بدأت في غرناطة الإسبانية فعاليات معرض", [("الإسبانية", "NORP")]),  # feminine: a place's
         # a word that describes the title or the nationality may come between it and the name
         ("على البرازيلي الواعد ماركوس بغداديس", [("البرازيلي", "NORP"), ("ماركوس بغداديس", "PER")]),
+        ("تأهل القبرصي ماركوس بغداديس", [("القبرصي", "NORP"), ("ماركوس بغداديس", "PER")]),
         ("وقال الرئيس السابق ماجد المعايطة إن", [("ماجد المعايطة", "PER")]),
         ("مستشهدا بالعربية بآيات قرآنية", [("العربية", "NORP")]),  # «in Arabic»
         # one listed name word after a speech verb; a given name with the word after it
