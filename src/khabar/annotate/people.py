@@ -37,12 +37,6 @@ def normalised(words: str) -> frozenset[str]:
 SPEECH_VERBS = normalised(
     "قال قالت يقول تقول أعلن أعلنت أكد أكدت أضاف أضافت أوضح أوضحت صرح صرحت ذكر ذكرت أشار أشارت"
 )
-# given names of the lists that are above all common words: حسن "good", باسم "in the name of", صباح
-# "morning", بيان "statement", سلام "peace", جامع "mosque", رفعت "she raised" …
-COMMON_WORDS = normalised(
-    "حسن باسم صباح بيان سلام جامع أظهر رفعت عدة أركان أمل نور جميل منير وفاء إيمان نصر فرح حياة"
-    " عيد شريف أمين أكبر أكرم إلهام إقبال إحسان كريم عادل سالم رشيد حر ماجد فاضل زين سعادة غريب"
-)
 COMMON_BANDS = 3  # given names of bands 1-3 (10 people or more in Wikidata) need no cue
 RARE = 4  # the band of the rarest given names: a cue must come before them
 MAX_NAME = 4  # words in a name found by the name lists
@@ -61,6 +55,8 @@ class PersonRules:
         lx = lexicon
         self.gazetteer = gazetteer
         self.titles = lx["titles"]
+        # given names of the lists that are above all common words (حسن "good"، ظهور "appearance")
+        self.common_given = lx["given_names_also_words"]
         self.title_modifiers = lx["title_modifiers"]
         self.function_words = lx["function_words"]
         self.first_names = lx["first_names"] | lx["foreign_first_names"]
@@ -89,7 +85,7 @@ class PersonRules:
         for cut, form in ((0, word), *analyses):
             if (
                 form == ALI
-                or form in COMMON_WORDS
+                or form in self.common_given
                 or form in self.function_words
                 or form in self.title_firsts
             ):

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Final
 
 from khabar.annotate.labels import PER, RuleLabels
-from khabar.annotate.people import ALI, COMMON_WORDS, KUNYA, RARE, SPEECH_VERBS, PersonRules, normalised
+from khabar.annotate.people import ALI, KUNYA, RARE, SPEECH_VERBS, PersonRules, normalised
 from khabar.annotate.tokens import Candidate, Tokens
 
 LABELS = RuleLabels("the speech-verb name rule", __name__, produces=(PER,))
@@ -74,7 +74,7 @@ class SpokenNames:
             or not word.isalpha()
             or word in people.function_words
             or word in people.title_firsts
-            or word in COMMON_WORDS
+            or word in people.common_given
             or word == ALI
             or not people.may_be_person(word)
         ):

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from khabar.annotate.labels import NORP, PER, RuleLabels
-from khabar.annotate.people import ALI, COMMON_WORDS, NAME_OPENINGS, SON_OF, SPEECH_VERBS, PersonRules
+from khabar.annotate.people import ALI, NAME_OPENINGS, SON_OF, SPEECH_VERBS, PersonRules
 from khabar.annotate.tokens import Candidate, Tokens, WordInfo, among
 from khabar.text.clitics import proclitic_analyses
 
@@ -116,7 +116,7 @@ class TitledUnknownNames:
             and word not in people.function_words
             and word not in people.title_firsts
             and word not in SPEECH_VERBS
-            and word not in COMMON_WORDS
+            and word not in people.common_given
             and word not in SON_OF
             and word != ALI
             and not self.event_word(word)
