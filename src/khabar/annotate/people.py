@@ -12,6 +12,7 @@ import bisect
 import itertools
 import operator
 import re
+from typing import Final
 
 from khabar.annotate.gazetteer import Gazetteer, Lexicon
 from khabar.annotate.labels import NORP, PER, RuleLabels
@@ -26,6 +27,9 @@ KUNYA = "ابو"  # «أبو عبد الله», normalised
 ALI = "علي"  # a first name, and normalised also the preposition «على»: the name rules skip it
 SON_OF = frozenset({"بن", "ابن", "بنت"})  # «حمد بن خليفة»: the father's name follows
 NAME_OPENINGS = frozenset({"عبد", KUNYA})  # they open a name and end none: «عبد الله»
+# a verb's present, and with the future's «س»: no name goes on with one («وقال محمد يجب»،
+# «الرئيس شيراك سيقرر»)
+PRESENT: Final = ("ي", "ت", "سي", "ست")
 FAMILY = "ال"  # «آل ثاني», normalised: the family's name follows
 
 

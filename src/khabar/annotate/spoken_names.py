@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Final
 
 from khabar.annotate.labels import PER, RuleLabels
-from khabar.annotate.people import ALI, KUNYA, RARE, SPEECH_VERBS, PersonRules, normalised
+from khabar.annotate.people import ALI, KUNYA, PRESENT, RARE, SPEECH_VERBS, PersonRules, normalised
 from khabar.annotate.tokens import Candidate, Tokens
 
 LABELS = RuleLabels("the speech-verb name rule", __name__, produces=(PER,))
@@ -20,7 +20,6 @@ STATEMENT_VERBS = SPEECH_VERBS | normalised(
 )
 CONJUNCTIONS = ("و", "ف")  # before a speech verb: «وقال»، «فأضاف»
 VERB_FORMS: Final = STATEMENT_VERBS | frozenset(c + verb for verb in STATEMENT_VERBS for c in CONJUNCTIONS)
-PRESENT = ("ي", "ت")  # a verb's present: no name goes on with one («وقال محمد يجب»)
 
 
 class SpokenNames:

@@ -7,13 +7,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from khabar.annotate.labels import NORP, PER, RuleLabels
-from khabar.annotate.people import ALI, NAME_OPENINGS, SON_OF, SPEECH_VERBS, PersonRules
+from khabar.annotate.people import ALI, NAME_OPENINGS, PRESENT, SON_OF, SPEECH_VERBS, PersonRules
 from khabar.annotate.tokens import Candidate, Tokens, WordInfo, among
 from khabar.text.clitics import proclitic_analyses
 
 DEFINITE = ("ال", "وال", "فال", "بال", "لل")  # the article, behind a proclitic too
-# the present tense's prefixes, with the future's «س»: «الرئيس شيراك سيقرر»
-PRESENT = ("ي", "ت", "سي", "ست")
 # attached pronouns, which no name ends with: «باسمها»، «جولتها»، «زملائهم»
 PRONOUN_ENDINGS = ("ها", "هم", "هما", "كم")
 
