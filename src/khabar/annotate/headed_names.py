@@ -10,7 +10,7 @@ from typing import Final
 
 from khabar.annotate.gazetteer import Gazetteer, Lexicon
 from khabar.annotate.labels import GPE, LOC, ORG, RuleLabels
-from khabar.annotate.tokens import Candidate, Tokens, WordInfo
+from khabar.annotate.tokens import NISBA_ENDS, Candidate, Tokens, WordInfo
 
 LABELS = RuleLabels("the head-noun name rules", __name__, produces=(GPE, ORG), reads=(GPE, LOC))
 
@@ -129,7 +129,7 @@ class HeadedNames:
         """A word of a newspaper's name, not an adjective: unknown to every list and rule, a
         place's name («صحيفة القدس»، «بصحيفة نيويورك تايمز») or a definite noun no rule
         reads otherwise («صحيفة الأهرام»، «صحيفة الشرق الأوسط»)."""
-        if word.endswith(("يه", "ي")):
+        if word.endswith(NISBA_ENDS):
             return False
         if self.unknown_word(word, info) or self.gazetteer.label_of((word,)) in PLACES:
             return True

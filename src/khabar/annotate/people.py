@@ -30,6 +30,7 @@ NAME_OPENINGS = frozenset({"عبد", KUNYA})  # they open a name and end none: �
 # a verb's present, and with the future's «س»: no name goes on with one («وقال محمد يجب»،
 # «الرئيس شيراك سيقرر»)
 PRESENT: Final = ("ي", "ت", "سي", "ست")
+CONJUNCTIONS: Final = ("و", "ف")  # before a verb or a name: «وقال»، «والتشيكي»
 FAMILY = "ال"  # «آل ثاني», normalised: the family's name follows
 
 
@@ -108,7 +109,7 @@ class PersonRules:
         before it («قال دورا …»). Cheap tests first: most given names start nothing."""
         found = []
         texts = t.texts
-        surnames = self.gazetteer.surnames
+        surnames, other_names = self.gazetteer.surnames, self.gazetteer.other_names
         last = len(infos) - 1
         for i in [k for k, info in enumerate(infos) if info.given and k < last]:
             band = infos[i].given
@@ -119,7 +120,6 @@ class PersonRules:
                 continue
             if not self.name_word(second):
                 continue
-            other_names = self.gazetteer.other_names
             if (
                 band > COMMON_BANDS
                 # two name tokens of unknown role, mostly foreign: «ايهود اولمرت»، «أدولف هتلر»
@@ -363,12 +363,9 @@ class PersonRules:
         return among(t.previous(i - 1), self.titles) or among(t.previous(i - 2), self.titles)
 
     def modifier_before(self, t: Tokens, i: int) -> int:
-        """1 if the word before word ``i`` describes the title before it («السابق»، «الراحل»)."""
+        """1 if the word before word ``i`` describes the title or nationality before it
+        («السابق»، «الراحل»، «الواعد»)."""
         return 1 if i > 1 and t.joined[i - 1] and t.texts[i - 1] in self.title_modifiers else 0
-
-    def modifier_after(self, t: Tokens, k: int) -> int:
-        """1 if the word after word ``k`` describes it («السابق»، «الواعد»)."""
-        return 1 if k + 2 < len(t.texts) and t.joined[k + 1] and t.texts[k + 1] in self.title_modifiers else 0
 
     def _may_be_surname(self, word: str) -> bool:
         """A word that may end a name: not a function word, a title, a listed name of

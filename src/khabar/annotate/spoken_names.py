@@ -7,7 +7,16 @@ from __future__ import annotations
 from typing import Final
 
 from khabar.annotate.labels import PER, RuleLabels
-from khabar.annotate.people import ALI, KUNYA, PRESENT, RARE, SPEECH_VERBS, PersonRules, normalised
+from khabar.annotate.people import (
+    ALI,
+    CONJUNCTIONS,
+    KUNYA,
+    PRESENT,
+    RARE,
+    SPEECH_VERBS,
+    PersonRules,
+    normalised,
+)
 from khabar.annotate.tokens import Candidate, Tokens
 
 LABELS = RuleLabels("the speech-verb name rule", __name__, produces=(PER,))
@@ -16,9 +25,8 @@ LABELS = RuleLabels("the speech-verb name rule", __name__, produces=(PER,))
 # named by one word: «وانتقد نجاد»، «ودعا أنان»، «وحذر بلير»
 STATEMENT_VERBS = SPEECH_VERBS | normalised(
     "دعا دعت حذر حذرت انتقد انتقدت رفض رفضت أعرب أعربت اعتبر اعتبرت نفى نفت شدد شددت"
-    " لفت لفتت رأى رأت وصف وصفت اتهم اتهمت أبلغ أبلغت تابع تابعت أوضح أوضحت"
+    " لفت لفتت رأى رأت وصف وصفت اتهم اتهمت أبلغ أبلغت تابع تابعت"
 )
-CONJUNCTIONS = ("و", "ف")  # before a speech verb: «وقال»، «فأضاف»
 VERB_FORMS: Final = STATEMENT_VERBS | frozenset(c + verb for verb in STATEMENT_VERBS for c in CONJUNCTIONS)
 
 

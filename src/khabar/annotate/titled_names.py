@@ -7,7 +7,15 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from khabar.annotate.labels import NORP, PER, RuleLabels
-from khabar.annotate.people import ALI, NAME_OPENINGS, PRESENT, SON_OF, SPEECH_VERBS, PersonRules
+from khabar.annotate.people import (
+    ALI,
+    CONJUNCTIONS,
+    NAME_OPENINGS,
+    PRESENT,
+    SON_OF,
+    SPEECH_VERBS,
+    PersonRules,
+)
 from khabar.annotate.tokens import Candidate, Tokens, WordInfo, among
 from khabar.text.clitics import proclitic_analyses
 
@@ -45,7 +53,7 @@ class TitledUnknownNames:
             if info.title:
                 after_titles.update(range(k + 1, min(k + 5, n - 1)))
             if info.nisba >= 0 and k < n - 2 and self._nationality_as_noun(t, k, info):
-                after_nationalities.add(k + 1 + self.people.modifier_after(t, k))
+                after_nationalities.add(k + 1 + self.people.modifier_before(t, k + 2))
         for i in sorted(after_titles | after_nationalities):
             first, second = texts[i], texts[i + 1]
             # a listed name may open as a verb does: «انيبال كافاكو سيلفا»، «ايهود اولمرت»
@@ -89,7 +97,7 @@ class TitledUnknownNames:
         if not t.joined[k]:
             return False
         if info.nisba:
-            return t.texts[k][: info.nisba] in ("و", "ف")
+            return t.texts[k][: info.nisba] in CONJUNCTIONS
         before = t.previous(k)
         if not before or before in self.people.function_words:
             return True

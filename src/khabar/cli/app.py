@@ -144,7 +144,7 @@ def here(path: Path | None) -> project.Project:
 
 def entity_labels(made: project.Project, text: str | None) -> frozenset[str] | None:
     """``PER,GPE,ORG`` as a set of the scheme's entity labels (None: all of them); a group
-    ``GPE+LOC`` is scored as its first label (:func:`khabar.quality.evaluate.scored_spans`)."""
+    ``GPE+LOC`` is scored as its first label (:func:`khabar.quality.evaluate.label_folds`)."""
     if text is None:
         return None
     known = made.scheme().entity_labels

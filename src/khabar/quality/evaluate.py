@@ -113,11 +113,15 @@ def align_proclitics(gold: list[Span], predicted: list[Span]) -> list[Span]:
     return aligned
 
 
-def scored_spans(spans: Iterable[Span], labels: Collection[str]) -> list[Span]:
-    """The spans of ``labels``, each label folded into the first of its group: with
-    ``GPE+LOC`` a LOC span counts as GPE («أفريقيا»، «البحر الأحمر» where ANERcorp's places
-    are one label, read as GPE)."""
-    fold = {name: group.split("+")[0] for group in labels for name in group.split("+")}
+def label_folds(labels: Collection[str]) -> dict[str, str]:
+    """Each scored label and the label it counts as: with ``GPE+LOC`` a LOC span counts as
+    GPE («أفريقيا»، «البحر الأحمر» where ANERcorp's places are one label, read as GPE)."""
+    return {name: group.split("+")[0] for group in labels for name in group.split("+")}
+
+
+def scored_spans(spans: Iterable[Span], fold: dict[str, str]) -> list[Span]:
+    """The spans of the labels ``fold`` holds (:func:`label_folds`), each under the label
+    it counts as."""
     return [
         s if fold[s.label] == s.label else Span(s.start, s.end, fold[s.label], s.text, s.score, s.rule)
         for s in spans
@@ -139,7 +143,7 @@ def evaluate(
     that annotates a few of the scheme's labels (ANERcorp: persons, places, organisations)
     then does not count the dates or nationalities the rules find as errors. A label
     written ``GPE+LOC`` folds the others into the first, for a corpus with one label for
-    places (:func:`scored_spans`).
+    places (:func:`label_folds`).
 
     Events are scored when the gold has any: gold without a single event (an imported NER
     corpus) does not annotate them, and its scores would be zeros. The predicted events
@@ -157,13 +161,14 @@ def evaluate(
         )
     }
     realis_right = realis_total = gold_events = predicted_events = 0
+    fold = label_folds(labels) if labels is not None else None
     for doc, predicted, gold in pairs:
         result.documents += 1
         pred_spans = list(predicted.entities) if predicted else []
         gold_spans = list(gold.entities)
-        if labels is not None:
-            pred_spans = scored_spans(pred_spans, labels)
-            gold_spans = scored_spans(gold_spans, labels)
+        if fold is not None:
+            pred_spans = scored_spans(pred_spans, fold)
+            gold_spans = scored_spans(gold_spans, fold)
         if ignore_proclitics:
             pred_spans = align_proclitics(gold_spans, pred_spans)
         _count_entities(doc.id, gold_spans, pred_spans, exact, partial, result.errors)
