@@ -153,7 +153,10 @@ class EntityFinder:
             if taken.find(1, c.start, c.end) == -1:
                 chosen.append(c)
                 taken[c.start : c.end] = b"\x01" * (c.end - c.start)
-        for c in self.people.surnames_again(t, chosen, taken):
+        # longest first, as above: «وقاص» before the «قاص» inside it, whatever order the
+        # surnames were found in
+        again = self.people.surnames_again(t, chosen, taken)
+        for c in sorted(again, key=lambda c: (-(c.end - c.start), c.start)):
             if taken.find(1, c.start, c.end) == -1:
                 chosen.append(c)
                 taken[c.start : c.end] = b"\x01" * (c.end - c.start)
