@@ -360,3 +360,33 @@ def test_train_without_human_layers_says_what_to_do(new_project: Callable[..., P
     made = new_project([{"id": "a", "text": "نص بلا تعليق"}])
     result = runner.invoke(app, ["train", "-P", str(made.root)])
     assert result.exit_code == 1 and "no document has a gold or reviewed layer" in result.stderr
+
+
+def test_a_name_the_model_tagged_once_is_tagged_where_it_recurs(new_project: Callable[..., Project]) -> None:
+    """A CRF reads a sentence at a time: «الرياحنة» tagged in one sentence is drafted where
+    the document has it again untagged, behind a proclitic too (cut off, as the guidelines
+    say), and so is a name of two words; a name tagged with two labels is not, nor a
+    function word, nor a word inside a span the model already drew."""
+    featurizer = crf.Featurizer(load_annotator(new_project()).entities)
+    text = "سجل الرياحنة هدفا. وقال والرياحنة إن كوفي أنان في عمان ثم في كوفي أنان وعمان. نادي الرياحنة"
+    doc = Document("d", text)
+    spans = [s for sentence in featurizer.sentences(doc) for s in sentence.spans]
+
+    def at(word: str, nth: int = 0) -> tuple[int, int]:
+        start = -1
+        for _ in range(nth + 1):
+            start = text.index(word, start + 1)
+        return start, start + len(word)
+
+    found = [
+        (*at("الرياحنة"), "PER", 0.9),
+        (*at("كوفي أنان"), "PER", 0.8),
+        (*at("عمان"), "GPE", 0.7),
+        (*at("عمان", 1), "ORG", 0.6),
+        (*at("في"), "ORG", 0.5),
+        (*at("نادي الرياحنة"), "ORG", 0.4),
+    ]
+    again = crf.names_again(text, spans, found, featurizer)
+    assert sorted(again) == [(*at("الرياحنة", 1), "PER", 0.9), (*at("كوفي أنان", 1), "PER", 0.8)]
+    assert text[again[0][0] - 1] == "و"
+    assert crf.names_again(text, spans, [], featurizer) == []
