@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from khabar.annotate.drafting import preannotate_corpus
+from khabar.annotate.drafting import load_annotator, preannotate_corpus
 from khabar.annotate.entities import EntityFinder
 from khabar.annotate.gazetteer import Entry, Gazetteer, inflections, load_lexicon
 from khabar.annotate.preannotate import RULE_MODULES, Annotator, rules_digest, run
@@ -23,6 +23,7 @@ from khabar.annotate.tokens import Tokens
 from khabar.corpus.model import Document, Provenance
 from khabar.corpus.project import Project
 from khabar.corpus.scheme import Scheme
+from khabar.errors import InputError
 from khabar.formats.ingest import ingest_paths
 from khabar.formats.interchange import from_record
 from khabar.quality.evaluate import evaluate, evaluate_layer
@@ -390,6 +391,22 @@ def test_a_project_adds_its_own_names(new_project: Callable[..., Project], tmp_p
     preannotate_corpus(made)
     ((_doc, layers),) = made.store().items()
     assert next((s.text, s.label, s.rule) for s in layers[0].entities) == ("سليم الحص", "PER", "list:local")
+
+
+def test_a_list_naming_a_name_both_plain_and_ambiguous_is_refused(
+    new_project: Callable[..., Project],
+) -> None:
+    """Under `names` a name is matched anywhere, under `ambiguous` only after a cue: a list
+    with both is a contradiction that used to resolve silently to `names` (the shipped
+    places list held «جدة» so); it is an error naming the file and the name."""
+    made = new_project()
+    (made.root / "gazetteers").mkdir()
+    lists = made.root / "gazetteers" / "towns.yaml"
+    lists.write_text("label: GPE\nnames: [جنين, نابلس]\nambiguous: [صور, جنين]\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"towns\.yaml: «جنين» is both in 'names' and in 'ambiguous'"):
+        load_annotator(made)
+    lists.write_text("label: GPE\nnames: [جنين, نابلس]\nambiguous: [صور]\n", encoding="utf-8")
+    assert load_annotator(made).entities.gazetteer.get(("صور",)).ambiguous  # type: ignore[union-attr]
 
 
 def test_the_version_changes_with_the_rules_code_and_lexicon(tmp_path: Path) -> None:

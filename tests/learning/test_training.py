@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 
 from khabar.annotate import combined, crf
 from khabar.annotate.drafting import load_annotator, preannotate_corpus
+from khabar.annotate.names_again import names_again
 from khabar.cli import app
 from khabar.corpus.model import Document, Layer, Provenance, Span
 from khabar.corpus.project import Project
@@ -386,7 +387,7 @@ def test_a_name_the_model_tagged_once_is_tagged_where_it_recurs(new_project: Cal
         (*at("في"), "ORG", 0.5),
         (*at("نادي الرياحنة"), "ORG", 0.4),
     ]
-    again = crf.names_again(text, spans, found, featurizer)
+    again = names_again(text, spans, found, featurizer)
     assert sorted(again) == [(*at("الرياحنة", 1), "PER", 0.9), (*at("كوفي أنان", 1), "PER", 0.8)]
     assert text[again[0][0] - 1] == "و"
-    assert crf.names_again(text, spans, [], featurizer) == []
+    assert names_again(text, spans, [], featurizer) == []

@@ -127,7 +127,16 @@ class Gazetteer:
             names = data.get(key, [])
             if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
                 raise InputError(f"{where}: '{key}' must be a list of names")
-            for name in names:
+        # a name in both would silently be plain (the later entry wins): say so instead
+        plain = {words_of(n): n for n in data.get("names", [])}
+        both = [n for n in data.get("ambiguous", []) if words_of(n) in plain]
+        if both:
+            raise InputError(
+                f"{where}: «{both[0]}» is both in 'names' and in 'ambiguous' ({len(both)} such)",
+                hint="keep it under 'ambiguous' to match it after a cue word only, or under 'names'",
+            )
+        for key in ("names", "adjectives", "ambiguous"):
+            for name in data.get(key, []):
                 forms = inflections(name) if key == "adjectives" else [name]
                 for form in forms:
                     entry = Entry(data["label"], f"list:{source}", score, key == "ambiguous")

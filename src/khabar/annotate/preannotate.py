@@ -66,6 +66,7 @@ RULE_MODULES = (
     "annotate.argument_tables",
     "annotate.argument_words",
     "annotate.crf",
+    "annotate.names_again",
     "annotate.combined",
     "annotate.trigger_model",
     "annotate.preannotate",
