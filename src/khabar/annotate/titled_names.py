@@ -53,7 +53,9 @@ class TitledUnknownNames:
             if info.title:
                 after_titles.update(range(k + 1, min(k + 5, n - 1)))
             if info.nisba >= 0 and k < n - 2 and self._nationality_as_noun(t, k, info):
-                after_nationalities.add(k + 1 + self.people.modifier_before(t, k + 2))
+                first = k + 1 + self.people.modifier_before(t, k + 2)
+                if first < n - 1:  # a name of two words at least fits after a modifier
+                    after_nationalities.add(first)
         for i in sorted(after_titles | after_nationalities):
             first, second = texts[i], texts[i + 1]
             # a listed name may open as a verb does: «انيبال كافاكو سيلفا»، «ايهود اولمرت»
