@@ -122,11 +122,7 @@ def spellings(name: str) -> set[str]:
 
 def commonest_spelling(name: str) -> tuple[float, str]:
     """The commonest way to write ``name`` (see :func:`spellings`) and its Zipf frequency."""
-    return max((zipf(spelling), spelling) for spelling in sorted(spellings(name)))
-
-
-def written_frequency(name: str) -> float:
-    return commonest_spelling(name)[0]
+    return max((zipf(spelling), spelling) for spelling in spellings(name))
 
 
 def name_only(name: str, frequency: float, people: Collection[str]) -> bool:
@@ -139,7 +135,7 @@ def name_only(name: str, frequency: float, people: Collection[str]) -> bool:
     toggled = first.removeprefix("ال") if first.startswith("ال") else "ال" + first
     if frequency - zipf(" ".join([toggled, *rest])) < NAME_MARGIN:
         return False  # الباب، الوادي، القصر: the word with and without the article
-    return not (first[:1] in "وفبكل" and written_frequency(first[1:]) >= COMMON)  # بعقوبة: ب + عقوبة
+    return not (first[:1] in "وفبكل" and commonest_spelling(first[1:])[0] >= COMMON)  # بعقوبة: ب + عقوبة
 
 
 ALSO_KEYS = frozenset(key(word) for word in ALSO_WORDS)

@@ -371,7 +371,9 @@ def test_a_name_the_model_tagged_once_is_tagged_where_it_recurs(new_project: Cal
     featurizer = crf.Featurizer(load_annotator(new_project()).entities)
     text = "سجل الرياحنة هدفا. وقال والرياحنة إن كوفي أنان في عمان ثم في كوفي أنان وعمان. نادي الرياحنة"
     doc = Document("d", text)
-    spans = [s for sentence in featurizer.sentences(doc) for s in sentence.spans]
+    sentences = featurizer.sentences(doc)
+    spans = [s for sentence in sentences for s in sentence.spans]
+    forms = [f for sentence in sentences for f in sentence.forms]
 
     def at(word: str, nth: int = 0) -> tuple[int, int]:
         start = -1
@@ -387,7 +389,7 @@ def test_a_name_the_model_tagged_once_is_tagged_where_it_recurs(new_project: Cal
         (*at("في"), "ORG", 0.5),
         (*at("نادي الرياحنة"), "ORG", 0.4),
     ]
-    again = names_again(text, spans, found, featurizer)
+    again = names_again(text, spans, forms, found, featurizer)
     assert sorted(again) == [(*at("الرياحنة", 1), "PER", 0.9), (*at("كوفي أنان", 1), "PER", 0.8)]
     assert text[again[0][0] - 1] == "و"
-    assert names_again(text, spans, [], featurizer) == []
+    assert names_again(text, spans, forms, [], featurizer) == []

@@ -6,9 +6,9 @@ punctuation); the features are the token and its analysis-view form, its clitic-
 readings, prefixes and suffixes, shape, the rules' own opinion (name lists and context
 rules, as IOB tags) and the same of its neighbours. A predicted span leaves clear
 proclitics outside (``khabar.text.snapping``), as the guidelines say, and a name it
-tagged is tagged again where the document repeats it (``khabar.annotate.names_again``). Tags and spans are
-converted by ``khabar.text.tagging``; ``khabar.annotate.combined`` sets the model beside
-the rules. This is the only module that imports pycrfsuite.
+tagged is tagged again where the document repeats it (``khabar.annotate.names_again``).
+Tags and spans are converted by ``khabar.text.tagging``; ``khabar.annotate.combined`` sets
+the model beside the rules. This is the only module that imports pycrfsuite.
 """
 
 from __future__ import annotations
@@ -51,9 +51,10 @@ _RuleTag = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]
 
 @dataclass(frozen=True, slots=True)
 class Sentence:
-    """A sentence's tokens (canonical offsets) and their features."""
+    """A sentence's tokens (canonical offsets), their normalised forms and their features."""
 
     spans: list[tuple[int, int]]
+    forms: list[str]
     features: list[list[str]]
 
 
@@ -111,7 +112,7 @@ class Featurizer:
             forms = [self.form(doc.text[a:b]) for a, b in spans]
             tags = rule_tags[k : k + len(spans)]
             k += len(spans)
-            out.append(Sentence(spans, self._features(forms, tags)))
+            out.append(Sentence(spans, forms, self._features(forms, tags)))
         return out
 
     def _intrinsic(self, w: str) -> list[str]:
@@ -371,6 +372,7 @@ def predictions(
     found = []
     confidence: list[float] = []
     spans: list[tuple[int, int]] = []  # the document's tokens
+    forms: list[str] = []
     for sentence in featurizer.sentences(doc, analysis, rules):
         if not sentence.spans:
             continue
@@ -385,5 +387,6 @@ def predictions(
                 score = sum(marginals[first:end]) / (end - first)
                 found.append((edges[0], edges[1], label, score))
         spans += sentence.spans
+        forms += sentence.forms
     doubt = 1 - sum(confidence) / len(confidence) if confidence else 0.0
-    return found + names_again(doc.text, spans, found, featurizer), doubt
+    return found + names_again(doc.text, spans, forms, found, featurizer), doubt

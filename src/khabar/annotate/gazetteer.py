@@ -128,7 +128,7 @@ class Gazetteer:
             if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
                 raise InputError(f"{where}: '{key}' must be a list of names")
         # a name in both would silently be plain (the later entry wins): say so instead
-        plain = {words_of(n): n for n in data.get("names", [])}
+        plain = {words_of(n) for n in data.get("names", [])}
         both = [n for n in data.get("ambiguous", []) if words_of(n) in plain]
         if both:
             raise InputError(

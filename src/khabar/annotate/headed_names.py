@@ -45,7 +45,8 @@ class HeadedNames:
         self.settlement_heads = sorted(lexicon["settlement_heads"])
         self.settlement_forms = frozenset(p + head for head in self.settlement_heads for p in PROCLITIC_FORMS)
         self.club_words = sorted(lexicon["club_words"])
-        self.club_forms = frozenset(p + word for word in self.club_words for p in CLUB_PROCLITICS)
+        # each form a club word takes, and where the club word starts in it
+        self.club_forms = {p + word: len(p) for word in self.club_words for p in CLUB_PROCLITICS}
 
     def find(self, t: Tokens, infos: list[WordInfo]) -> list[Candidate]:
         """Places after a settlement head, newspapers after «صحيفة» and clubs named after
@@ -61,12 +62,7 @@ class HeadedNames:
         for i in t.words_holding(self.club_words, self.club_forms):
             if i + 1 >= len(texts) or not joined[i] or self.gazetteer.label_of((texts[i + 1],)) != GPE:
                 continue
-            word = texts[i]
-            cut = next(
-                len(p)
-                for p in CLUB_PROCLITICS[::-1]
-                if word.startswith(p) and word[len(p) :] in self.club_words
-            )
+            cut = self.club_forms[texts[i]]
             found.append(Candidate(t.spans[i][0] + cut, t.spans[i + 1][1], ORG, 0.7, "rule:club+town"))
         return found
 

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 def names_again(
     text: str,
     spans: list[tuple[int, int]],
+    forms: list[str],
     found: list[tuple[int, int, str, float]],
     featurizer: Featurizer,
 ) -> list[tuple[int, int, str, float]]:
@@ -21,10 +22,10 @@ def names_again(
     untagged, proclitics aside: a CRF decides by a sentence's words only, and misses a
     name in one sentence that it finds in another («الرياحنة» once, «والرياحنة» not).
     Not a name it tagged with two labels, nor a function word alone. ``spans``: the
-    document's tokens; ``found``: (start, end, label, score) in text offsets."""
+    document's tokens, ``forms`` their normalised forms; ``found``: (start, end, label,
+    score) in text offsets."""
     if not found:
         return []
-    forms = [featurizer.form(text[a:b]) for a, b in spans]
     ends = [b for _, b in spans]
     taken = bytearray(len(spans))
     named: dict[tuple[str, ...], tuple[set[str], list[float]]] = {}
@@ -43,6 +44,8 @@ def names_again(
     for words in sorted(named, key=len, reverse=True):
         if len(named[words][0]) == 1 and (len(words) > 1 or words[0] not in featurizer.function_words):
             by_first.setdefault(words[0], []).append(words)
+    if not by_first:
+        return []
     again = []
     for k, form in enumerate(forms):
         if taken[k]:

@@ -30,7 +30,6 @@ NAME_OPENINGS = frozenset({"عبد", KUNYA})  # they open a name and end none: �
 # a verb's present, and with the future's «س»: no name goes on with one («وقال محمد يجب»،
 # «الرئيس شيراك سيقرر»)
 PRESENT: Final = ("ي", "ت", "سي", "ست")
-CONJUNCTIONS: Final = ("و", "ف")  # before a verb or a name: «وقال»، «والتشيكي»
 FAMILY = "ال"  # «آل ثاني», normalised: the family's name follows
 
 

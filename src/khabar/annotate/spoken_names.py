@@ -9,7 +9,6 @@ from typing import Final
 from khabar.annotate.labels import PER, RuleLabels
 from khabar.annotate.people import (
     ALI,
-    CONJUNCTIONS,
     KUNYA,
     PRESENT,
     RARE,
@@ -18,6 +17,7 @@ from khabar.annotate.people import (
     normalised,
 )
 from khabar.annotate.tokens import Candidate, Tokens
+from khabar.text.clitics import CONJUNCTIONS
 
 LABELS = RuleLabels("the speech-verb name rule", __name__, produces=(PER,))
 
@@ -27,7 +27,7 @@ STATEMENT_VERBS = SPEECH_VERBS | normalised(
     "دعا دعت حذر حذرت انتقد انتقدت رفض رفضت أعرب أعربت اعتبر اعتبرت نفى نفت شدد شددت"
     " لفت لفتت رأى رأت وصف وصفت اتهم اتهمت أبلغ أبلغت تابع تابعت"
 )
-VERB_FORMS: Final = STATEMENT_VERBS | frozenset(c + verb for verb in STATEMENT_VERBS for c in CONJUNCTIONS)
+VERB_FORMS: Final = frozenset(c + verb for verb in STATEMENT_VERBS for c in CONJUNCTIONS)  # «وقال»
 
 
 class SpokenNames:

@@ -9,7 +9,6 @@ from collections.abc import Callable
 from khabar.annotate.labels import NORP, PER, RuleLabels
 from khabar.annotate.people import (
     ALI,
-    CONJUNCTIONS,
     NAME_OPENINGS,
     PRESENT,
     SON_OF,
@@ -17,7 +16,7 @@ from khabar.annotate.people import (
     PersonRules,
 )
 from khabar.annotate.tokens import Candidate, Tokens, WordInfo, among
-from khabar.text.clitics import proclitic_analyses
+from khabar.text.clitics import CONJUNCTIONS, proclitic_analyses
 
 DEFINITE = ("ال", "وال", "فال", "بال", "لل")  # the article, behind a proclitic too
 # attached pronouns, which no name ends with: «باسمها»، «جولتها»، «زملائهم»
@@ -53,9 +52,9 @@ class TitledUnknownNames:
             if info.title:
                 after_titles.update(range(k + 1, min(k + 5, n - 1)))
             if info.nisba >= 0 and k < n - 2 and self._nationality_as_noun(t, k, info):
-                first = k + 1 + self.people.modifier_before(t, k + 2)
-                if first < n - 1:  # a name of two words at least fits after a modifier
-                    after_nationalities.add(first)
+                opening = k + 1 + self.people.modifier_before(t, k + 2)
+                if opening < n - 1:  # a name of two words at least fits after a modifier
+                    after_nationalities.add(opening)
         for i in sorted(after_titles | after_nationalities):
             first, second = texts[i], texts[i + 1]
             # a listed name may open as a verb does: «انيبال كافاكو سيلفا»، «ايهود اولمرت»

@@ -87,7 +87,7 @@ class TriggerFeatures:
                 if self.known is not None:
                     extra = [f for f in extra if f in self.known]
                 features.append(own + extra)
-            out.append(crf.Sentence(sentence.spans, features))
+            out.append(crf.Sentence(sentence.spans, sentence.forms, features))
         return out
 
 

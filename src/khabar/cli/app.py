@@ -149,7 +149,7 @@ def entity_labels(made: project.Project, text: str | None) -> frozenset[str] | N
         return None
     known = made.scheme().entity_labels
     given = frozenset(part.strip().replace(" ", "") for part in text.split(",") if part.strip())
-    unknown = sorted({name for group in given for name in group.split("+")} - set(known))
+    unknown = sorted(set(lazy("khabar.quality.evaluate").label_folds(given)) - set(known))
     if unknown or not given:
         raise KhabarError(
             f"--labels: {', '.join(unknown) or 'no label'} is not an entity label of the scheme",
