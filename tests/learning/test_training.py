@@ -18,6 +18,7 @@ from khabar.corpus.model import Document, Layer, Provenance, Span
 from khabar.corpus.project import Project
 from khabar.learning import training as learning
 from khabar.quality.evaluate import evaluate
+from khabar.text.word_frequency import zipf_bands
 from tests.helpers import generated, write_jsonl
 
 runner = CliRunner()
@@ -36,6 +37,7 @@ def test_the_model_learns_what_the_rules_miss_and_records_its_scores(
     assert (made.root / "models" / "latest").read_text().strip() == "m1"
     meta = json.loads((made.root / "models" / "m1" / "meta.json").read_text())
     assert meta["khabar"] and meta["data"]["documents"] == 80 and meta["data"]["entities"]["PER"] == 240
+    assert meta["word_frequencies"] == "wordfreq 3.1.1, large_ar.msgpack.gz"
     scores = meta["evaluation"]["f1"]
     assert scores["crf"] > scores["rules"] + 0.2 and scores["combined"] >= scores["crf"] - 0.02
     evaluation = meta["evaluation"]
@@ -216,6 +218,24 @@ def test_the_derived_name_lists_and_common_words_are_features(new_project: Calla
     assert "common" in features["في"] and not [
         f for f in features["الاتفاق"] if f.startswith(("given", "surname"))
     ]
+
+
+def test_how_common_a_word_is_is_a_feature_of_it_and_of_its_stem(
+    new_project: Callable[..., Project],
+) -> None:
+    """The Zipf band of a token, and of its reading without proclitics: a common word and
+    a rare name the model never saw differ by it (khabar.text.word_frequency)."""
+    bands = zipf_bands()
+    doc = Document("d", "وقال فينوجرادوف في الاتفاق")
+    (sentence,) = crf.Featurizer(load_annotator(new_project()).entities).sentences(doc)
+    features = {doc.text[a:b]: f for (a, b), f in zip(sentence.spans, sentence.features, strict=True)}
+    assert "zipf=7" in features["في"]
+    assert (
+        f"zipf={bands.band('فينوجرادوف')}" in features["فينوجرادوف"]
+        and "zipf=7" not in features["فينوجرادوف"]
+    )
+    assert f"zipf={bands.band('وقال')}" in features["وقال"]
+    assert f"stem-zipf={bands.band('قال')}" in features["وقال"] and bands.band("قال") > bands.band("وقال")
 
 
 def test_ignore_proclitics_scores_anercorp_style_spans() -> None:

@@ -3,7 +3,8 @@
 A linear-chain CRF learns from the gold and human-reviewed layers of a project, offline,
 on a laptop. Tokens are the text's tokens (words with their attached clitics, and
 punctuation); the features are the token and its analysis-view form, its clitic-stripped
-readings, prefixes and suffixes, shape, the rules' own opinion (name lists and context
+readings, prefixes and suffixes, shape, how common the word is in Arabic at large
+(``khabar.text.word_frequency``), the rules' own opinion (name lists and context
 rules, as IOB tags) and the same of its neighbours. A predicted span leaves clear
 proclitics outside (``khabar.text.snapping``), as the guidelines say, and a name it
 tagged is tagged again where the document repeats it (``khabar.annotate.names_again``).
@@ -37,6 +38,8 @@ from khabar.text.analysis import SPAN_EDGE, Analysis, normalize, sentences, toke
 from khabar.text.clitics import proclitic_analyses
 from khabar.text.snapping import Drawn, snap_span
 from khabar.text.tagging import runs_of_tags, tags_of_spans
+from khabar.text.word_frequency import source as word_frequencies
+from khabar.text.word_frequency import zipf_bands
 
 PARAMS = {"c1": 0.05, "c2": 0.05, "max_iterations": 150, "feature.possible_transitions": True}
 
@@ -73,6 +76,7 @@ class Featurizer:
         self.surnames = finder.gazetteer.surnames
         self.other_names = finder.gazetteer.other_names
         self.function_words = finder.function_words
+        self.bands = zipf_bands()
         self.known = known
         self._forms: dict[str, str] = {}
         self._own: dict[str, list[str]] = {}
@@ -120,7 +124,8 @@ class Featurizer:
         features = self._own.get(w)
         if features is not None:
             return features
-        features = ["bias", f"w={w}", f"p3={w[:3]}", f"s3={w[-3:]}"]
+        band = self.bands.band
+        features = ["bias", f"w={w}", f"p3={w[:3]}", f"s3={w[-3:]}", f"zipf={band(w)}"]
         if w.startswith("ال"):
             features.append("al")
         if w[:1].isdigit():
@@ -130,6 +135,7 @@ class Featurizer:
         for cut, stem in proclitic_analyses(w)[1:2]:
             features.append(f"stem={stem}")
             features.append(f"clitic={w[:cut]}")
+            features.append(f"stem-zipf={band(stem)}")
         features += self._name_lists(w)
         if w in self.function_words:
             features.append("common")
@@ -315,6 +321,8 @@ def train(
             "sha256": digest.hexdigest(),
         },
         "params": {**PARAMS, **(params or {})},
+        # features read from an installed package: a model tags as trained only with the same
+        "word_frequencies": word_frequencies(),
     }
     atomic_write(folder / "meta.json", json.dumps(meta, ensure_ascii=False, indent=1) + "\n")
     return Model(folder, meta)

@@ -50,6 +50,7 @@ RULE_MODULES = (
     "text.clitics",
     "text.snapping",
     "text.tagging",
+    "text.word_frequency",
     "annotate.gazetteer",
     "annotate.labels",
     "annotate.tokens",
