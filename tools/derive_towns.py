@@ -85,7 +85,7 @@ def _frequencies() -> Callable[[str, str], float]:
             f"wordfreq {metadata.version('wordfreq')} is installed, the towns were derived with "
             f"{WORDFREQ_VERSION}: review the list and update tools/derive_towns.py"
         )
-    return wordfreq.zipf_frequency  # type: ignore[no-any-return]
+    return wordfreq.zipf_frequency
 
 
 def zipf(word: str) -> float:
