@@ -18,8 +18,9 @@ from hypothesis import strategies as st
 from khabar.annotate.drafting import load_annotator, preannotate_corpus
 from khabar.annotate.entities import EntityFinder
 from khabar.annotate.gazetteer import Entry, Gazetteer, inflections, load_lexicon
+from khabar.annotate.names_again import drafted_names_again
 from khabar.annotate.preannotate import RULE_MODULES, Annotator, rules_digest, run
-from khabar.annotate.tokens import Tokens
+from khabar.annotate.tokens import Candidate, Tokens
 from khabar.corpus.model import Document, Provenance
 from khabar.corpus.project import Project
 from khabar.corpus.scheme import Scheme
@@ -235,6 +236,13 @@ def test_nationality_adjectives_are_inflected() -> None:
             [("كوفي أنان", "PER"), ("أنان", "PER"), ("أنان", "PER")],
         ),
         ("وقال محمد محمود إن ... وكان محمود قد", [("محمد محمود", "PER")]),  # also a first name
+        # a name found once by its cue, again where the same word stands alone, not behind
+        # a proclitic it did not have (names_again.drafted_names_again)
+        (
+            "قال رئيس إقليم كردستان إن ... وقال شعب كردستان ... ووصل وفد لكردستان",
+            [("كردستان", "GPE"), ("كردستان", "GPE")],
+        ),
+        ("ووصل وفد لكردستان", []),
         # ... and with the first name before it, once the surname is known
         ("نجل جون بيرت ... وقدم يحيى بيرت دراسة", [("جون بيرت", "PER"), ("يحيى بيرت", "PER")]),
         # a kunya: «أبو» and a first name, not a place nor «father of»
@@ -545,3 +553,27 @@ def test_last_title_is_what_the_title_pattern_finds(parts: list[str]) -> None:
         matches = list(finder.people.title.finditer(before))
         starts = [a - cut for a in titles if a >= cut]
         assert finder.people.last_title(before, starts) == (matches[-1].end() if matches else None)
+
+
+def test_a_drafted_name_is_found_again_only_as_whole_words_with_one_label() -> None:
+    """The rules' names again, on candidates as the finder chooses them: a name with two
+    labels in the text, a function word, part of a word or of another span is not spread."""
+    text = normalize("زار حمد صور ثم حمد وصور ... في صور من ... رأى حمدان في")
+    t = Tokens(text)
+
+    def at(word: str, nth: int = 0) -> tuple[int, int]:
+        starts = [m.start() for m in re.finditer(rf"(?<!\S){word}(?!\S)", text)]
+        return starts[nth], starts[nth] + len(word)
+
+    chosen = [
+        Candidate(*at("حمد"), "PER", 0.8, "rule:test"),
+        Candidate(*at("صور"), "GPE", 0.9, "list:test"),
+        Candidate(*at("صور", 1), "ORG", 0.9, "list:test"),  # the same words, another label
+        Candidate(*at("في"), "GPE", 0.5, "rule:test"),
+    ]
+    taken = bytearray(len(text))
+    for c in chosen:
+        taken[c.start : c.end] = b"\x01" * (c.end - c.start)
+    again = drafted_names_again(t, chosen, taken, load_lexicon()["function_words"])
+    assert [(text[c.start : c.end], c.label, c.start) for c in again] == [("حمد", "PER", at("حمد", 1)[0])]
+    assert taken[again[0].start] == 1

@@ -17,6 +17,7 @@ from khabar.annotate.dates_money import DateTimeMoneyRules
 from khabar.annotate.gazetteer import Entry, Gazetteer, Lexicon
 from khabar.annotate.headed_names import HeadedNames
 from khabar.annotate.labels import DATE, FAC, GPE, LOC, NORP, ORG, PER, RuleLabels
+from khabar.annotate.names_again import drafted_names_again
 from khabar.annotate.people import PersonRules
 from khabar.annotate.spoken_names import SpokenNames
 from khabar.annotate.titled_names import TitledUnknownNames
@@ -160,6 +161,7 @@ class EntityFinder:
             if taken.find(1, c.start, c.end) == -1:
                 chosen.append(c)
                 taken[c.start : c.end] = b"\x01" * (c.end - c.start)
+        chosen += drafted_names_again(t, chosen, taken, self.function_words)
         return sorted(chosen, key=lambda c: c.start)
 
     def from_rules(self, t: Tokens, infos: list[WordInfo]) -> list[Candidate]:

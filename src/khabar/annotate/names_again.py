@@ -1,14 +1,64 @@
-"""Names the model tagged, found again where the rest of a document has them untagged."""
+"""Names found once, found again where the rest of a document has them untagged: the
+model's names (:func:`names_again`) and the rules' (:func:`drafted_names_again`)."""
 
 from __future__ import annotations
 
 import bisect
+from collections.abc import Container
 from typing import TYPE_CHECKING
 
+from khabar.annotate.labels import FAC, GPE, LOC, ORG, PER
+from khabar.annotate.tokens import Candidate, Tokens
 from khabar.text.clitics import proclitic_analyses
 
 if TYPE_CHECKING:
     from khabar.annotate.crf import Featurizer
+
+#: the labels of names (a nationality, a date, an amount is found wherever it is written)
+NAME_LABELS = frozenset({PER, ORG, GPE, LOC, FAC})
+
+
+def drafted_names_again(
+    t: Tokens, chosen: list[Candidate], taken: bytearray, function_words: Container[str]
+) -> list[Candidate]:
+    """A name the rules found once, often only thanks to its context («إقليم كردستان»،
+    «قال الرئيس حمد»), wherever else the document writes the same whole words untagged:
+    a name keeps one sense within a story. Not behind a proclitic the first finding did
+    not have («مدينة صور» is Tyre, «وصور» more likely "and pictures"), not a name found
+    with two labels, not a function word. ``taken``: 1 where a chosen span lies (updated)."""
+    norm = t.norm
+    named: dict[str, set[str]] = {}
+    for c in chosen:
+        if c.label in NAME_LABELS and _whole_words(t, c.start, c.end):
+            surface = norm[c.start : c.end]
+            if len(surface) > 2 and surface not in function_words:
+                named.setdefault(surface, set()).add(c.label)
+    found = []
+    # the longest first («جبهة تحرير كردستان» before «كردستان»); by name, so that the
+    # output does not hang on the order of a set
+    for surface in sorted(named, key=lambda s: (-len(s), s)):
+        labels = named[surface]
+        if len(labels) > 1:
+            continue
+        (label,) = labels
+        at = norm.find(surface)  # a few names a text: str.find runs in C
+        while at != -1:
+            end = at + len(surface)
+            if taken.find(1, at, end) == -1 and _whole_words(t, at, end):
+                found.append(Candidate(at, end, label, 0.6, "rule:name-again"))
+                taken[at:end] = b"\x01" * (end - at)
+            at = norm.find(surface, end)
+    return found
+
+
+def _whole_words(t: Tokens, start: int, end: int) -> bool:
+    """Whether norm[start:end] starts where a word starts and ends where one ends."""
+    starts = t.starts
+    k = bisect.bisect_left(starts, start)
+    if k == len(starts) or starts[k] != start:
+        return False
+    last = bisect.bisect_left(starts, end) - 1  # the word the end lies in
+    return t.spans[last][1] == end
 
 
 def names_again(
