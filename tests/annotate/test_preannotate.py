@@ -2,8 +2,10 @@ from __future__ import annotations
 
 import ast
 import functools
+import itertools
 import json
 import os
+import random
 import re
 import shutil
 import subprocess
@@ -577,3 +579,63 @@ def test_a_drafted_name_is_found_again_only_as_whole_words_with_one_label() -> N
     again = drafted_names_again(t, chosen, taken, load_lexicon()["function_words"])
     assert [(text[c.start : c.end], c.label, c.start) for c in again] == [("حمد", "PER", at("حمد", 1)[0])]
     assert taken[again[0].start] == 1
+
+
+@functools.cache
+def words_by_kind() -> dict[str, list[str]]:
+    """The rules' own words by kind: each context word list of the lexicon (titles, their
+    modifiers, cues, heads, speech verbs …), the listed names by label (those that need a
+    cue apart), given names and surnames, and marks."""
+    finder = shipped_annotator().entities
+    kinds = {key: sorted(words) for key, words in finder.lexicon.words.items() if words}
+    gazetteer = finder.gazetteer
+    for phrase in gazetteer.phrases:
+        entry = gazetteer.get(phrase)
+        if entry is not None:
+            kinds.setdefault(f"{entry.label}{' needing a cue' * entry.ambiguous}", []).append(
+                " ".join(phrase)
+            )
+    kinds["given names"] = list(gazetteer.given)
+    kinds["surnames"] = list(gazetteer.surnames)
+    kinds["marks"] = ["،", ".", ":", "(", ")", "«", "»", "-", "\n", "2006"]
+    return {kind: sorted(words) for kind, words in kinds.items()}
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_fuzz_runs_of_lexicon_words_draft_without_error(data: st.DataObject) -> None:
+    """Runs of the rules' words, a kind at a time (a title, a modifier, a name, a cue …),
+    some behind a proclitic, ending anywhere: a rule that reads past a text's last word
+    fails here (as «والروسي السابق كاسباروف» once did), where random letters rarely put
+    two of the rules' words side by side."""
+    kinds = words_by_kind()
+    words = []
+    for kind in data.draw(st.lists(st.sampled_from(sorted(kinds)), min_size=1, max_size=8)):
+        word = data.draw(st.sampled_from(kinds[kind]))
+        words.append(data.draw(st.sampled_from(["", "", "و", "ل", "ب"])) + word)
+    text = " ".join(words)
+    layer = run(Document("d", text), shipped_annotator())
+    previous_end = 0
+    for s in layer.entities:
+        assert text[s.start : s.end] == s.text and s.start >= previous_end and s.start < s.end
+        previous_end = s.end
+
+
+def test_every_pair_of_kinds_of_words_ending_a_text_drafts_without_error() -> None:
+    """Every ordered pair of kinds of the rules' words, ending a text or followed by one
+    more word (words drawn with a fixed seed): a rule that looks one or two words ahead of
+    what it matched meets the end of the text here, which fuzzing finds only by luck."""
+    kinds = words_by_kind()
+    pick = random.Random(21)
+    annotator = shipped_annotator()
+    texts = 0
+    for first, second in itertools.product(sorted(kinds), repeat=2):
+        words = [pick.choice(kinds[first]), pick.choice(kinds[second])]
+        if pick.random() < 0.3:
+            words[0] = pick.choice(["و", "ل", "ب"]) + words[0]
+        tail = pick.choice(kinds[pick.choice(sorted(kinds))])
+        for text in (" ".join(words), " ".join([*words, tail])):
+            layer = run(Document("d", text), annotator)
+            assert all(text[s.start : s.end] == s.text for s in layer.entities), text
+            texts += 1
+    assert texts == 2 * len(kinds) ** 2
