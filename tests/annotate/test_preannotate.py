@@ -592,9 +592,8 @@ def words_by_kind() -> dict[str, list[str]]:
     for phrase in gazetteer.phrases:
         entry = gazetteer.get(phrase)
         if entry is not None:
-            kinds.setdefault(f"{entry.label}{' needing a cue' * entry.ambiguous}", []).append(
-                " ".join(phrase)
-            )
+            kind = f"{entry.label} needing a cue" if entry.ambiguous else entry.label
+            kinds.setdefault(kind, []).append(" ".join(phrase))
     kinds["given names"] = list(gazetteer.given)
     kinds["surnames"] = list(gazetteer.surnames)
     kinds["marks"] = ["،", ".", ":", "(", ")", "«", "»", "-", "\n", "2006"]
