@@ -576,7 +576,7 @@ def test_a_drafted_name_is_found_again_only_as_whole_words_with_one_label() -> N
     taken = bytearray(len(text))
     for c in chosen:
         taken[c.start : c.end] = b"\x01" * (c.end - c.start)
-    again = drafted_names_again(t, chosen, taken, load_lexicon()["function_words"])
+    again = drafted_names_again(t, chosen, taken, Gazetteer(), load_lexicon()["function_words"])
     assert [(text[c.start : c.end], c.label, c.start) for c in again] == [("حمد", "PER", at("حمد", 1)[0])]
     assert taken[again[0].start] == 1
 

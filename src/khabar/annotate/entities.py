@@ -161,7 +161,7 @@ class EntityFinder:
             if taken.find(1, c.start, c.end) == -1:
                 chosen.append(c)
                 taken[c.start : c.end] = b"\x01" * (c.end - c.start)
-        chosen += drafted_names_again(t, chosen, taken, self.function_words)
+        chosen += drafted_names_again(t, chosen, taken, self.gazetteer, self.function_words)
         return sorted(chosen, key=lambda c: c.start)
 
     def from_rules(self, t: Tokens, infos: list[WordInfo]) -> list[Candidate]:

@@ -7,6 +7,7 @@ import bisect
 from collections.abc import Container
 from typing import TYPE_CHECKING
 
+from khabar.annotate.gazetteer import Gazetteer
 from khabar.annotate.labels import FAC, GPE, LOC, ORG, PER
 from khabar.annotate.tokens import Candidate, Tokens
 from khabar.text.clitics import proclitic_analyses
@@ -19,7 +20,11 @@ NAME_LABELS = frozenset({PER, ORG, GPE, LOC, FAC})
 
 
 def drafted_names_again(
-    t: Tokens, chosen: list[Candidate], taken: bytearray, function_words: Container[str]
+    t: Tokens,
+    chosen: list[Candidate],
+    taken: bytearray,
+    gazetteer: Gazetteer,
+    function_words: Container[str],
 ) -> list[Candidate]:
     """A name the rules found once, often only thanks to its context («إقليم كردستان»،
     «قال الرئيس حمد»), wherever else the document writes the same whole words untagged:
@@ -29,10 +34,18 @@ def drafted_names_again(
     norm = t.norm
     named: dict[str, set[str]] = {}
     for c in chosen:
-        if c.label in NAME_LABELS and _whole_words(t, c.start, c.end):
-            surface = norm[c.start : c.end]
-            if len(surface) > 2 and surface not in function_words:
-                named.setdefault(surface, set()).add(c.label)
+        if c.label not in NAME_LABELS:
+            continue
+        surface = norm[c.start : c.end]
+        labels = named.get(surface)
+        if labels is not None:
+            labels.add(c.label)
+            continue
+        # a name listed without a cue is drafted wherever it is written already
+        listed = gazetteer.get(tuple(surface.split()))
+        if (listed is None or listed.ambiguous) and len(surface) > 2 and surface not in function_words:
+            if _whole_words(t, c.start, c.end):
+                named[surface] = {c.label}
     found = []
     # the longest first («جبهة تحرير كردستان» before «كردستان»); by name, so that the
     # output does not hang on the order of a set
