@@ -43,9 +43,13 @@ def drafted_names_again(
             continue
         # a name listed without a cue is drafted wherever it is written already
         listed = gazetteer.get(tuple(surface.split()))
-        if (listed is None or listed.ambiguous) and len(surface) > 2 and surface not in function_words:
-            if _whole_words(t, c.start, c.end):
-                named[surface] = {c.label}
+        if (
+            (listed is None or listed.ambiguous)
+            and len(surface) > 2
+            and surface not in function_words
+            and _whole_words(t, c.start, c.end)
+        ):
+            named[surface] = {c.label}
     found = []
     # the longest first («جبهة تحرير كردستان» before «كردستان»); by name, so that the
     # output does not hang on the order of a set
