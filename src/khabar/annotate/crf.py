@@ -321,8 +321,7 @@ def train(
             "sha256": digest.hexdigest(),
         },
         "params": {**PARAMS, **(params or {})},
-        # features read from an installed package: a model tags as it was trained only
-        # with the same word list
+        # read from an installed package: a model tags as trained only with the same list
         "word_frequencies": word_frequencies(),
     }
     atomic_write(folder / "meta.json", json.dumps(meta, ensure_ascii=False, indent=1) + "\n")

@@ -8,7 +8,7 @@ from collections.abc import Container
 from typing import TYPE_CHECKING
 
 from khabar.annotate.gazetteer import Gazetteer
-from khabar.annotate.labels import FAC, GPE, LOC, ORG, PER
+from khabar.annotate.labels import FAC, GPE, LOC, ORG, PER, RuleLabels
 from khabar.annotate.tokens import Candidate, Tokens
 from khabar.text.clitics import proclitic_analyses
 
@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 #: the labels of names (a nationality, a date, an amount is found wherever it is written)
 NAME_LABELS = frozenset({PER, ORG, GPE, LOC, FAC})
+LABELS = RuleLabels("the names-again rule", __name__, reads=tuple(sorted(NAME_LABELS)))
 
 
 def drafted_names_again(

@@ -21,6 +21,7 @@ from khabar.annotate import (
     entities,
     gazetteer,
     headed_names,
+    names_again,
     people,
     spoken_names,
     titled_names,
@@ -83,6 +84,7 @@ ENTITY_RULES: tuple[RuleLabels, ...] = (
     spoken_names.LABELS,
     headed_names.LABELS,
     dates_money.LABELS,
+    names_again.LABELS,
 )
 EVENT_RULES: tuple[RuleLabels, ...] = (event_rules.LABELS, arguments.LABELS)
 
