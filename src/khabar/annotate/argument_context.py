@@ -3,7 +3,6 @@ its place, a «بين X و Y» pair, within its sentence and the triggers next t
 
 from __future__ import annotations
 
-import bisect
 from typing import Final
 
 # the argument modules share one declaration, made with the words
@@ -106,7 +105,7 @@ class TriggerContext:
         («الولايات المتحدة وبريطانيا وفرنسا اتفقت»، «حث إسرائيل ولبنان»)."""
         d = self.doc
         found = [c]
-        k = bisect.bisect_right(d.t.starts, c.start) - 1
+        k = d.t.word_at(c.start)
         e = d.first[k] if k >= 0 else None
         if e is None or e.candidate is not c:
             return found

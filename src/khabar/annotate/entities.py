@@ -16,7 +16,7 @@ from collections.abc import Callable, Sized
 from khabar.annotate.dates_money import DateTimeMoneyRules
 from khabar.annotate.gazetteer import Entry, Gazetteer, Lexicon
 from khabar.annotate.headed_names import HeadedNames
-from khabar.annotate.labels import DATE, FAC, GPE, LOC, NORP, ORG, PER, RuleLabels
+from khabar.annotate.labels import DATE, FAC, GPE, LOC, NAMES, NORP, ORG, PER, RuleLabels
 from khabar.annotate.names_again import drafted_names_again
 from khabar.annotate.people import PersonRules
 from khabar.annotate.spoken_names import SpokenNames
@@ -30,7 +30,6 @@ LABELS = RuleLabels(
     "the entity rules", __name__, produces=(ORG, PER, FAC), reads=(PER, ORG, GPE, LOC, FAC, NORP, DATE)
 )
 
-NAMED = frozenset({PER, ORG, GPE, LOC, FAC})  # what an organisation can be named after
 PLACES = (GPE, LOC)  # a name of these that is also a word needs a place cue
 DATELINE_MARKS = frozenset("(:-–—")  # after the place a dispatch opens with: «لندن: ...»
 # facility head nouns, a building by its name after them: «مطار بغداد»، «جامع
@@ -292,7 +291,7 @@ class EntityFinder:
             if match is None or (end is not None and not t.texts[i].startswith("و")):
                 break
             cut, n, entry = match
-            if (end is None and cut) or entry.label not in NAMED:
+            if (end is None and cut) or entry.label not in NAMES:  # what an organisation is named after
                 break  # «مجلس لروسيا» is not a name, nor «شركة إيرانية»
             end = t.spans[i + n - 1][1]
             i += n

@@ -27,6 +27,8 @@ NORP: Final = "NORP"
 DATE: Final = "DATE"
 TIME: Final = "TIME"
 MONEY: Final = "MONEY"
+#: the labels of names (a nationality, a date or an amount is no name)
+NAMES: Final = frozenset({PER, ORG, GPE, LOC, FAC})
 
 # event types some rules treat apart (every type a trigger can have comes from the lexicon)
 THREATEN: Final = "THREATEN"

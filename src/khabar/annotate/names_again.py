@@ -8,16 +8,15 @@ from collections.abc import Container
 from typing import TYPE_CHECKING
 
 from khabar.annotate.gazetteer import Gazetteer
-from khabar.annotate.labels import FAC, GPE, LOC, ORG, PER, RuleLabels
+from khabar.annotate.labels import NAMES, RuleLabels
 from khabar.annotate.tokens import Candidate, Tokens
 from khabar.text.clitics import proclitic_analyses
 
 if TYPE_CHECKING:
     from khabar.annotate.crf import Featurizer
 
-#: the labels of names (a nationality, a date, an amount is found wherever it is written)
-NAME_LABELS = frozenset({PER, ORG, GPE, LOC, FAC})
-LABELS = RuleLabels("the names-again rule", __name__, reads=tuple(sorted(NAME_LABELS)))
+# a nationality, a date or an amount is found wherever it is written: names only
+LABELS = RuleLabels("the names-again rule", __name__, reads=tuple(sorted(NAMES)))
 
 
 def drafted_names_again(
@@ -35,7 +34,7 @@ def drafted_names_again(
     norm = t.norm
     named: dict[str, set[str]] = {}
     for c in chosen:
-        if c.label not in NAME_LABELS:
+        if c.label not in NAMES:
             continue
         surface = norm[c.start : c.end]
         labels = named.get(surface)
@@ -48,7 +47,7 @@ def drafted_names_again(
             (listed is None or listed.ambiguous)
             and len(surface) > 2
             and surface not in function_words
-            and _whole_words(t, c.start, c.end)
+            and t.whole_words(c.start, c.end)
         ):
             named[surface] = {c.label}
     found = []
@@ -62,21 +61,11 @@ def drafted_names_again(
         at = norm.find(surface)  # a few names a text: str.find runs in C
         while at != -1:
             end = at + len(surface)
-            if taken.find(1, at, end) == -1 and _whole_words(t, at, end):
+            if taken.find(1, at, end) == -1 and t.whole_words(at, end):
                 found.append(Candidate(at, end, label, 0.6, "rule:name-again"))
                 taken[at:end] = b"\x01" * (end - at)
             at = norm.find(surface, end)
     return found
-
-
-def _whole_words(t: Tokens, start: int, end: int) -> bool:
-    """Whether norm[start:end] starts where a word starts and ends where one ends."""
-    starts = t.starts
-    k = bisect.bisect_left(starts, start)
-    if k == len(starts) or starts[k] != start:
-        return False
-    last = bisect.bisect_left(starts, end) - 1  # the word the end lies in
-    return t.spans[last][1] == end
 
 
 def names_again(

@@ -207,7 +207,7 @@ class PersonRules:
             while at != -1:
                 end = at + len(surname)
                 if taken[at] == 0:  # not the full name it comes from, nor another span
-                    i = bisect.bisect_right(t.starts, at) - 1  # the word it lies in
+                    i = t.word_at(at)
                     word_start, word_end = t.spans[i]
                     if word_end == end and norm[word_start:at] in PROCLITICS:  # the word, but proclitics
                         start = self._first_name_before(t, i) if word_start == at else at

@@ -123,10 +123,19 @@ class Tokens:
         for needle in needles:
             at = norm.find(needle)
             while at != -1:
-                i = bisect.bisect_right(self.starts, at) - 1  # the word it lies in
+                i = self.word_at(at)
                 at = norm.find(needle, at + len(needle))
                 if self.texts[i] in forms:
                     yield i
+
+    def word_at(self, at: int) -> int:
+        """The word position ``at`` lies in, or the last one before it (-1: none)."""
+        return bisect.bisect_right(self.starts, at) - 1
+
+    def whole_words(self, start: int, end: int) -> bool:
+        """Whether norm[start:end] starts where a word starts and ends where one ends."""
+        k = self.word_at(start)
+        return k >= 0 and self.starts[k] == start and self.spans[self.word_at(end - 1)][1] == end
 
     def adjacent(self, i: int, n: int) -> bool:
         """Words i..i+n-1 are separated by spaces only (no punctuation, no line break)."""

@@ -148,7 +148,7 @@ class TriggerTagger:
             for first, end, label in runs_of_tags(tags):
                 a = analysis.to_norm(sentence.spans[first][0])
                 b = analysis.to_norm(sentence.spans[end - 1][1])
-                i, j = bisect.bisect_right(t.starts, a) - 1, bisect.bisect_left(t.starts, b)
+                i, j = t.word_at(a), bisect.bisect_left(t.starts, b)
                 if i < 0 or j <= i or t.spans[i][1] <= a:
                     continue  # punctuation only
                 score = sum(self.tagger.marginal(tag, k) for k, tag in enumerate(tags[first:end], first))
