@@ -3,11 +3,12 @@
 A linear-chain CRF learns from the gold and human-reviewed layers of a project, offline,
 on a laptop. Tokens are the text's tokens (words with their attached clitics, and
 punctuation); the features are the token and its analysis-view form, its clitic-stripped
-readings, prefixes and suffixes, shape, how common the word is in Arabic at large
-(``khabar.text.word_frequency``), the rules' own opinion (name lists and context
-rules, as IOB tags) and the same of its neighbours. A predicted span leaves clear
-proclitics outside (``khabar.text.snapping``), as the guidelines say, and a name it
-tagged is tagged again where the document repeats it (``khabar.annotate.names_again``).
+readings, prefixes and suffixes, length, the token paired with each neighbour, shape, how
+common the word is in Arabic at large (``khabar.text.word_frequency``), the rules' own
+opinion (name lists and context rules, as IOB tags) and the same of its neighbours. A
+predicted span leaves clear proclitics outside (``khabar.text.snapping``), as the
+guidelines say, and a name it tagged is tagged again where the document repeats it
+(``khabar.annotate.names_again``).
 Tags and spans are converted by ``khabar.text.tagging``; ``khabar.annotate.combined`` sets
 the model beside the rules. This is the only module that imports pycrfsuite.
 """
@@ -42,6 +43,7 @@ from khabar.text.word_frequency import source as word_frequencies
 from khabar.text.word_frequency import zipf_bands
 
 PARAMS = {"c1": 0.05, "c2": 0.05, "max_iterations": 150, "feature.possible_transitions": True}
+AFFIXES = (1, 2, 3, 4)  # letters of a token's prefix and suffix features
 
 
 # Features made once and put together per token, each an empty tuple where the model has
@@ -84,6 +86,7 @@ class Featurizer:
         self._rules: dict[str, _RuleTag] = {}
         self._snapped: dict[str, tuple[int, int] | None] = {}
         self._bos, self._eos = self._kept("BOS"), self._kept("EOS")
+        self._known_pairs = None if known is None else _pair_features(known)
 
     def _kept(self, *features: str | None) -> tuple[str, ...]:
         known = self.known
@@ -125,7 +128,8 @@ class Featurizer:
         if features is not None:
             return features
         band = self.bands.band
-        features = ["bias", f"w={w}", f"p3={w[:3]}", f"s3={w[-3:]}", f"zipf={band(w)}"]
+        features = ["bias", f"w={w}", f"zipf={band(w)}", f"len={min(len(w), 9)}"]
+        features += [f"p{n}={w[:n]}" for n in AFFIXES] + [f"s{n}={w[-n:]}" for n in AFFIXES]
         if w.startswith("ال"):
             features.append("al")
         if w[:1].isdigit():
@@ -191,6 +195,23 @@ class Featurizer:
             remember(self._around, w, made, FEATURE_WORDS)
         return made
 
+    def _pairs(self, forms: list[str]) -> tuple[list[str | None], list[str | None]]:
+        """Each token with its left and with its right neighbour as one feature («بن لادن»,
+        «وزير الخارجية»); None where the model has no weight for the pair."""
+        padded = ["BOS", *forms, "EOS"]
+        ends = range(1, len(padded) - 1)
+        if self._known_pairs is None:  # training: every pair
+            return (
+                [f"bg-={padded[i - 1]} {padded[i]}" for i in ends],
+                [f"bg+={padded[i]} {padded[i + 1]}" for i in ends],
+            )
+        # tagging: few pairs are known, so look the pair up before the string is made
+        known = self._known_pairs.get
+        return (
+            [known(("bg-=", padded[i - 1], padded[i])) for i in ends],
+            [known(("bg+=", padded[i], padded[i + 1])) for i in ends],
+        )
+
     def _rule(self, tag: str) -> _RuleTag:
         """The rules' tag of a token as a feature of itself, of the next token and of the
         previous one (a few tags: B-/I- of each label, and O)."""
@@ -208,10 +229,17 @@ class Featurizer:
         own = [self._intrinsic(w) for w in forms]
         around = [self._neighbour(w) for w in forms]
         rules = [self._rule(tag) for tag in rule_tags]
+        left, right = self._pairs(forms)
         last = len(forms) - 1
         out = []
         for i in range(len(forms)):
             features = [*own[i], *rules[i][0]]
+            pair = left[i]
+            if pair is not None:
+                features.append(pair)
+            pair = right[i]
+            if pair is not None:
+                features.append(pair)
             if i > 0:
                 word, _, title, _ = around[i - 1]
                 features += word
@@ -243,6 +271,21 @@ class Featurizer:
             relative = _snap(surface, 0, end - start, self.finder.known)
             remember(self._snapped, surface, relative)
         return None if relative is None else (start + relative[0], start + relative[1])
+
+
+def _pair_features(known: Set[str]) -> dict[tuple[str, str, str], str]:
+    """The known pair features by (kind, left form, right form), as ``Featurizer._pairs``
+    would make them: ``kind + left + " " + right``."""
+    pairs = {}
+    for feature in known:
+        kind = feature[:4]
+        if kind in ("bg-=", "bg+="):
+            words = feature[4:]
+            # a form has a space only where a ligature expands («ﷺ»): every split of such
+            # a pair makes the same string
+            for cut in (k for k, ch in enumerate(words) if ch == " "):
+                pairs[kind, words[:cut], words[cut + 1 :]] = feature
+    return pairs
 
 
 def _snap(text: str, start: int, end: int, known: Callable[[str], bool]) -> tuple[int, int] | None:

@@ -103,13 +103,10 @@ def names_again(
             by_first.setdefault(words[0], []).append(words)
     if not by_first:
         return []
-    again = []
-    for k, form in enumerate(forms):
-        if taken[k]:
-            continue
-        # the whole word first, then with fewer proclitics cut, as the rules read it
-        readings = (form, *(stem for _, stem in proclitic_analyses(form)[1:]))
-        for words in (w for reading in readings for w in by_first.get(reading, ())):
+    again: list[tuple[int, int, str, float]] = []
+
+    def spread(k: int, names: list[tuple[str, ...]]) -> bool:
+        for words in names:
             last = k + len(words) - 1
             if (
                 last >= len(forms)
@@ -123,5 +120,16 @@ def names_again(
             labels, scores = named[words]
             again.append((edges[0], edges[1], next(iter(labels)), sum(scores) / len(scores)))
             taken[k : last + 1] = b"\x01" * (last + 1 - k)
-            break
+            return True
+        return False
+
+    for k, form in enumerate(forms):
+        if taken[k]:
+            continue
+        # the whole word first, then with fewer proclitics cut, as the rules read it (a
+        # one-letter form has no analysis but is its own reading)
+        for _, reading in proclitic_analyses(form) or ((0, form),):
+            names = by_first.get(reading)
+            if names is not None and spread(k, names):
+                break
     return again
