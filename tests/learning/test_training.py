@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from khabar.annotate import combined, crf
+from khabar.annotate import combined, crf, crf_features
 from khabar.annotate.drafting import load_annotator, preannotate_corpus
 from khabar.annotate.names_again import names_again
 from khabar.cli import app
@@ -86,7 +86,7 @@ def combined_over_halves(
     annotator = load_annotator(made)
     pairs = {doc.id: (doc, layer) for doc, layer in learning.human_pairs(made)}
     model = crf.train(
-        [pairs[r["id"]] for r in records[:20]], crf.Featurizer(annotator.entities), tmp_path / "m"
+        [pairs[r["id"]] for r in records[:20]], crf_features.Featurizer(annotator.entities), tmp_path / "m"
     )
     return learning.held_out(annotator, [(model, [pairs[r["id"]] for r in records[20:]])])["combined"]
 
@@ -160,7 +160,7 @@ def test_preannotate_with_the_model_records_which_source_won(trained: tuple[Proj
 def test_uncertainty_is_higher_on_unfamiliar_text(trained: tuple[Project, crf.Model]) -> None:
     made, model = trained
     annotator = load_annotator(made)
-    featurizer, tagger = crf.Featurizer(annotator.entities), model.tagger()
+    featurizer, tagger = crf_features.Featurizer(annotator.entities), model.tagger()
     familiar = Document("f", generated(1, seed=99)[0]["text"])
     strange = Document(
         "s", "تتناول الورقة البحثية أثر التغير المناخي على زراعة القمح في السهول الشمالية وأسعار العلف"
@@ -171,7 +171,7 @@ def test_uncertainty_is_higher_on_unfamiliar_text(trained: tuple[Project, crf.Mo
 def test_tagging_with_only_the_known_features_changes_nothing(trained: tuple[Project, crf.Model]) -> None:
     made, model = trained
     finder = load_annotator(made).entities
-    full, (lean, tagger) = crf.Featurizer(finder), model.tagging(finder)
+    full, (lean, tagger) = crf_features.Featurizer(finder), model.tagging(finder)
     known = lean.known
     assert known is not None
     docs = [doc for doc, _ in made.store().items()][:20]
@@ -193,7 +193,7 @@ def test_tagging_with_only_the_known_features_changes_nothing(trained: tuple[Pro
 def test_listed_first_names_and_nisba_surnames_are_features(new_project: Callable[..., Project]) -> None:
     """A person the lists do not hold often has a listed first name, or a surname of the
     form «ال…ي»: features a model learns from on real news (ANERcorp, docs/learning.md)."""
-    featurizer = crf.Featurizer(load_annotator(new_project()).entities)
+    featurizer = crf_features.Featurizer(load_annotator(new_project()).entities)
     doc = Document("d", "وقال ومحمد الربيعي إن الاتفاق")
     (sentence,) = featurizer.sentences(doc)
     features = {doc.text[a:b]: f for (a, b), f in zip(sentence.spans, sentence.features, strict=True)}
@@ -211,7 +211,7 @@ def test_the_derived_name_lists_and_common_words_are_features(new_project: Calla
     given, common = next((n, b) for n, b in lists.given.items() if n not in lists.surnames and " " not in n)
     surname, band = next((n, b) for n, b in lists.surnames.items() if n not in lists.given and " " not in n)
     doc = Document("d", f"وقال و{given} {surname} في الاتفاق")
-    (sentence,) = crf.Featurizer(finder).sentences(doc)
+    (sentence,) = crf_features.Featurizer(finder).sentences(doc)
     features = {doc.text[a:b]: f for (a, b), f in zip(sentence.spans, sentence.features, strict=True)}
     assert f"given={common}" in features["و" + given] and f"surname={band}+1" in features["و" + given]
     assert f"surname={band}" in features[surname] and f"given={common}-1" in features[surname]
@@ -227,7 +227,7 @@ def test_how_common_a_word_is_is_a_feature_of_it_and_of_its_stem(
     a rare name the model never saw differ by it (khabar.text.word_frequency)."""
     bands = zipf_bands()
     doc = Document("d", "وقال فينوجرادوف في الاتفاق")
-    (sentence,) = crf.Featurizer(load_annotator(new_project()).entities).sentences(doc)
+    (sentence,) = crf_features.Featurizer(load_annotator(new_project()).entities).sentences(doc)
     features = {doc.text[a:b]: f for (a, b), f in zip(sentence.spans, sentence.features, strict=True)}
     assert "zipf=7" in features["في"]
     assert (
@@ -242,7 +242,7 @@ def test_prefixes_suffixes_length_and_word_pairs_are_features(new_project: Calla
     """One to four letters of each end of a token, its length, and the token with each
     neighbour (docs/learning.md: on ANERcorp they moved the model from 0.742 to 0.760)."""
     doc = Document("d", "قال سمير بن لادن")
-    (sentence,) = crf.Featurizer(load_annotator(new_project()).entities).sentences(doc)
+    (sentence,) = crf_features.Featurizer(load_annotator(new_project()).entities).sentences(doc)
     features = {doc.text[a:b]: f for (a, b), f in zip(sentence.spans, sentence.features, strict=True)}
     assert {"p1=س", "p2=سم", "p3=سمي", "p4=سمير", "s1=ر", "s2=ير", "s4=سمير", "len=4"} <= set(
         features["سمير"]
@@ -258,10 +258,10 @@ def test_a_known_word_pair_is_found_with_a_ligature_that_spells_several_words(
     so the pair's feature string could be cut in more than one place."""
     finder = load_annotator(new_project()).entities
     doc = Document("d", "قال النبي ﷺ في الحديث")
-    full = crf.Featurizer(finder)
+    full = crf_features.Featurizer(finder)
     made = [s.features for s in full.sentences(doc)]
     assert any(f.startswith("bg-=") and f.count(" ") > 1 for features in made[0] for f in features)
-    lean = crf.Featurizer(
+    lean = crf_features.Featurizer(
         finder, frozenset(f for sentence in made for features in sentence for f in features)
     )
     assert [s.features for s in lean.sentences(doc)] == made
@@ -417,7 +417,7 @@ def test_a_name_the_model_tagged_once_is_tagged_where_it_recurs(new_project: Cal
     the document has it again untagged, behind a proclitic too (cut off, as the guidelines
     say), and so is a name of two words; a name tagged with two labels is not, nor a
     function word, nor a word inside a span the model already drew."""
-    featurizer = crf.Featurizer(load_annotator(new_project()).entities)
+    featurizer = crf_features.Featurizer(load_annotator(new_project()).entities)
     text = "سجل الرياحنة هدفا. وقال والرياحنة إن كوفي أنان في عمان ثم في كوفي أنان وعمان. نادي الرياحنة"
     doc = Document("d", text)
     sentences = featurizer.sentences(doc)

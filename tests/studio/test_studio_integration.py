@@ -20,7 +20,7 @@ import pytest
 from label_studio_sdk import LabelStudio
 from typer.testing import CliRunner
 
-from khabar.annotate import crf, models
+from khabar.annotate import crf, crf_features, models
 from khabar.annotate.drafting import load_annotator
 from khabar.cli import app
 from khabar.corpus import project
@@ -494,7 +494,7 @@ def test_push_uncertain_first_sends_the_documents_the_model_doubts_most_first(
     # Label Studio shows tasks in the order they were made: the three the model doubts
     # most, most doubtful first (the two unfamiliar texts among them); no gold document
     model = models.resolve(made, "latest")
-    featurizer, tagger = crf.Featurizer(load_annotator(made).entities), model.tagger()
+    featurizer, tagger = crf_features.Featurizer(load_annotator(made).entities), model.tagger()
     doubt = {
         r["id"]: crf.predict(Document(r["id"], r["text"]), featurizer, tagger)[1] for r in familiar + strange
     }

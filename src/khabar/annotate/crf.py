@@ -1,16 +1,13 @@
-"""The CRF entity tagger: its features, its training and its predictions (python-crfsuite).
+"""The CRF entity tagger: its training and its predictions (python-crfsuite).
 
 A linear-chain CRF learns from the gold and human-reviewed layers of a project, offline,
 on a laptop. Tokens are the text's tokens (words with their attached clitics, and
-punctuation); the features are the token and its analysis-view form, its clitic-stripped
-readings, prefixes and suffixes, length, the token paired with each neighbour, shape, how
-common the word is in Arabic at large (``khabar.text.word_frequency``), the rules' own
-opinion (name lists and context rules, as IOB tags) and the same of its neighbours. A
-predicted span leaves clear proclitics outside (``khabar.text.snapping``), as the
-guidelines say, and a name it tagged is tagged again where the document repeats it
-(``khabar.annotate.names_again``).
-Tags and spans are converted by ``khabar.text.tagging``; ``khabar.annotate.combined`` sets
-the model beside the rules. This is the only module that imports pycrfsuite.
+punctuation); their features are made by ``khabar.annotate.crf_features``. A predicted
+span leaves clear proclitics outside (``khabar.text.snapping``), as the guidelines say,
+and a name it tagged is tagged again where the document repeats it
+(``khabar.annotate.names_again``). Tags and spans are converted by
+``khabar.text.tagging``; ``khabar.annotate.combined`` sets the model beside the rules.
+This is the only module that imports pycrfsuite.
 """
 
 from __future__ import annotations
@@ -19,7 +16,7 @@ import hashlib
 import json
 import tempfile
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Set
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,271 +25,18 @@ from typing import Any
 import pycrfsuite
 
 from khabar import __version__
+from khabar.annotate.crf_features import Featurizer
 from khabar.annotate.entities import EntityFinder
 from khabar.annotate.names_again import names_again
-from khabar.annotate.tokens import Candidate, Tokens, among
+from khabar.annotate.tokens import Candidate
 from khabar.corpus.atomic import atomic_write
 from khabar.corpus.model import Document, Layer, Span, kept_score
 from khabar.errors import KhabarError
-from khabar.runtime.memo import FEATURE_WORDS, remember
-from khabar.text.analysis import SPAN_EDGE, Analysis, normalize, sentences, tokens
-from khabar.text.clitics import proclitic_analyses
-from khabar.text.snapping import Drawn, snap_span
+from khabar.text.analysis import Analysis
 from khabar.text.tagging import runs_of_tags, tags_of_spans
 from khabar.text.word_frequency import source as word_frequencies
-from khabar.text.word_frequency import zipf_bands
 
 PARAMS = {"c1": 0.05, "c2": 0.05, "max_iterations": 150, "feature.possible_transitions": True}
-AFFIXES = (1, 2, 3, 4)  # letters of a token's prefix and suffix features
-
-
-# Features made once and put together per token, each an empty tuple where the model has
-# no such feature. A form's as a neighbour: (word as the left one, word as the right one,
-# title mark as the left one, as the right one). The rules' tag's: (the token's own, as
-# the left neighbour, as the right neighbour).
-_Neighbour = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...], tuple[str, ...]]
-_RuleTag = tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]
-
-
-@dataclass(frozen=True, slots=True)
-class Sentence:
-    """A sentence's tokens (canonical offsets), their normalised forms and their features."""
-
-    spans: list[tuple[int, int]]
-    forms: list[str]
-    features: list[list[str]]
-
-
-class Featurizer:
-    """Turns documents into CRF sentences, with the rules' predictions as features."""
-
-    def __init__(self, finder: EntityFinder, known: Set[str] | None = None) -> None:
-        """``known``: the attributes a trained model has weights for. Tagging, crfsuite
-        skips every other feature, so they are left out before they are handed over (rare
-        words and their neighbours: more than half, with the benchmark's model); training
-        needs them all."""
-        self.finder = finder
-        self.titles = finder.titles
-        self.first_names = finder.first_names
-        self.given = finder.gazetteer.given
-        self.surnames = finder.gazetteer.surnames
-        self.other_names = finder.gazetteer.other_names
-        self.function_words = finder.function_words
-        self.bands = zipf_bands()
-        self.known = known
-        self._forms: dict[str, str] = {}
-        self._own: dict[str, list[str]] = {}
-        self._around: dict[str, _Neighbour] = {}
-        self._rules: dict[str, _RuleTag] = {}
-        self._snapped: dict[str, tuple[int, int] | None] = {}
-        self._bos, self._eos = self._kept("BOS"), self._kept("EOS")
-        self._known_pairs = None if known is None else _pair_features(known)
-
-    def _kept(self, *features: str | None) -> tuple[str, ...]:
-        known = self.known
-        return tuple(f for f in features if f is not None and (known is None or f in known))
-
-    def form(self, token: str) -> str:
-        value = self._forms.get(token)
-        if value is None:
-            value = remember(self._forms, token, normalize(token), FEATURE_WORDS)
-        return value
-
-    def sentences(
-        self, doc: Document, analysis: Analysis | None = None, rules: list[Candidate] | None = None
-    ) -> list[Sentence]:
-        """The document's sentences with features (``analysis`` and the rules' ``rules``
-        candidates when the caller already has them)."""
-        analysis = analysis or Analysis.of(doc.text)
-        if rules is None:
-            rules = self.finder.find(Tokens(analysis.norm))
-        all_spans = [span for a, b in sentences(doc.text) for span in [tokens(doc.text, a, b)]]
-        flat = [t for spans in all_spans for t in spans]
-        # the rules' IOB tag of each token: B- on the token a rule span starts in (after its
-        # clitics, as in «لأوكرانيا»), I- on the tokens it goes on into
-        rule_tags = tags_of_spans(
-            flat, [(analysis.start(c.start), analysis.end(c.end), c.label) for c in rules]
-        )
-        out = []
-        k = 0
-        for spans in all_spans:
-            forms = [self.form(doc.text[a:b]) for a, b in spans]
-            tags = rule_tags[k : k + len(spans)]
-            k += len(spans)
-            out.append(Sentence(spans, forms, self._features(forms, tags)))
-        return out
-
-    def _intrinsic(self, w: str) -> list[str]:
-        """The features of a token on its own, made once per form."""
-        features = self._own.get(w)
-        if features is not None:
-            return features
-        band = self.bands.band
-        features = ["bias", f"w={w}", f"zipf={band(w)}", f"len={min(len(w), 9)}"]
-        features += [f"p{n}={w[:n]}" for n in AFFIXES] + [f"s{n}={w[-n:]}" for n in AFFIXES]
-        if w.startswith("ال"):
-            features.append("al")
-        if w[:1].isdigit():
-            features.append("digit")
-        elif not w[:1].isalnum():
-            features.append(f"punct={w}")
-        for cut, stem in proclitic_analyses(w)[1:2]:
-            features.append(f"stem={stem}")
-            features.append(f"clitic={w[:cut]}")
-            features.append(f"stem-zipf={band(stem)}")
-        features += self._name_lists(w)
-        if w in self.function_words:
-            features.append("common")
-        if w in self.titles:
-            features.append("title")
-        if among(w, self.first_names):
-            features.append("first-name")
-        if len(w) > 4 and w.startswith("ال") and w.endswith("ي"):
-            features.append("nisba")  # «الربيعي»، «الهاشمي»: surnames as often as adjectives
-        if self.known is not None:
-            features = list(self._kept(*features))
-        return remember(self._own, w, features, FEATURE_WORDS)
-
-    def _name_lists(self, w: str) -> list[str]:
-        """The derived name lists' word for a token (or for its reading without proclitics):
-        ``given=1`` a given name of the most common band (1 .. 4), ``surname=2``, ``name``
-        another listed name word. Measured elsewhere: on ANERcorp's test part such features
-        moved the CRF from 0.681 to 0.705 (shared/data/external/README.md)."""
-        listed = (self.given, self.surnames, self.other_names)
-        form = w if any(w in names for names in listed) else None
-        for _, stem in proclitic_analyses(w)[1:2]:
-            form = form or (stem if any(stem in names for names in listed) else None)
-        if form is None:
-            return []
-        out = [f"given={self.given[form]}"] if form in self.given else []
-        if form in self.surnames:
-            out.append(f"surname={self.surnames[form]}")
-        if not out:
-            out.append("name")
-        return out
-
-    def _neighbour(self, w: str) -> _Neighbour:
-        """A token's features as the left and right neighbour of another, made once per form."""
-        made = self._around.get(w)
-        if made is None:
-            title = w in self.titles
-            first = among(w, self.first_names)
-            lists = self._name_lists(w)
-            made = (
-                self._kept(f"w-1={w}"),
-                self._kept(f"w+1={w}"),
-                self._kept(
-                    "title-1" if title else None,
-                    "first-name-1" if first else None,
-                    *(f + "-1" for f in lists),
-                ),
-                self._kept(
-                    "title+1" if title else None,
-                    "first-name+1" if first else None,
-                    *(f + "+1" for f in lists),
-                ),
-            )
-            remember(self._around, w, made, FEATURE_WORDS)
-        return made
-
-    def _pairs(self, forms: list[str]) -> tuple[list[str | None], list[str | None]]:
-        """Each token with its left and with its right neighbour as one feature («بن لادن»,
-        «وزير الخارجية»); None where the model has no weight for the pair."""
-        padded = ["BOS", *forms, "EOS"]
-        ends = range(1, len(padded) - 1)
-        if self._known_pairs is None:  # training: every pair
-            return (
-                [f"bg-={padded[i - 1]} {padded[i]}" for i in ends],
-                [f"bg+={padded[i]} {padded[i + 1]}" for i in ends],
-            )
-        # tagging: few pairs are known, so look the pair up before the string is made
-        known = self._known_pairs.get
-        return (
-            [known(("bg-=", padded[i - 1], padded[i])) for i in ends],
-            [known(("bg+=", padded[i], padded[i + 1])) for i in ends],
-        )
-
-    def _rule(self, tag: str) -> _RuleTag:
-        """The rules' tag of a token as a feature of itself, of the next token and of the
-        previous one (a few tags: B-/I- of each label, and O)."""
-        made = self._rules.get(tag)
-        if made is None:
-            made = self._rules[tag] = (
-                self._kept(f"rule={tag}"),
-                self._kept(f"rule-1={tag}"),
-                self._kept(f"rule+1={tag}"),
-            )
-        return made
-
-    def _features(self, forms: list[str], rule_tags: list[str]) -> list[list[str]]:
-        """The features of each token of a sentence: its own, its neighbours', the rules' tags."""
-        own = [self._intrinsic(w) for w in forms]
-        around = [self._neighbour(w) for w in forms]
-        rules = [self._rule(tag) for tag in rule_tags]
-        left, right = self._pairs(forms)
-        last = len(forms) - 1
-        out = []
-        for i in range(len(forms)):
-            features = [*own[i], *rules[i][0]]
-            pair = left[i]
-            if pair is not None:
-                features.append(pair)
-            pair = right[i]
-            if pair is not None:
-                features.append(pair)
-            if i > 0:
-                word, _, title, _ = around[i - 1]
-                features += word
-                features += rules[i - 1][1]
-                features += title
-            else:
-                features += self._bos
-            if i < last:
-                _, word, _, title = around[i + 1]
-                features += word
-                features += rules[i + 1][2]
-                features += title
-            else:
-                features += self._eos
-            out.append(features)
-        return out
-
-    def snap(self, text: str, start: int, end: int) -> tuple[int, int] | None:
-        """A predicted span's edges with its proclitics snapped off (None if nothing is left)."""
-        before = text[start - 1] if start > 0 else " "
-        if text[start] not in SPAN_EDGE and not before.isspace() and before not in SPAN_EDGE:
-            return _snap(text, start, end, self.finder.known)  # it starts inside a word
-        # names repeat: a form that starts after a space, a quote or a bracket, or with one
-        # (stripped first), snaps the same anywhere, so snap each form once
-        surface = text[start:end]
-        if surface in self._snapped:
-            relative = self._snapped[surface]
-        else:
-            relative = _snap(surface, 0, end - start, self.finder.known)
-            remember(self._snapped, surface, relative)
-        return None if relative is None else (start + relative[0], start + relative[1])
-
-
-def _pair_features(known: Set[str]) -> dict[tuple[str, str, str], str]:
-    """The known pair features by (kind, left form, right form), as ``Featurizer._pairs``
-    would make them: ``kind + left + " " + right``."""
-    pairs = {}
-    for feature in known:
-        kind = feature[:4]
-        if kind in ("bg-=", "bg+="):
-            words = feature[4:]
-            # a form has a space only where a ligature expands («ﷺ»): every split of such
-            # a pair makes the same string
-            for cut in (k for k, ch in enumerate(words) if ch == " "):
-                pairs[kind, words[:cut], words[cut + 1 :]] = feature
-    return pairs
-
-
-def _snap(text: str, start: int, end: int, known: Callable[[str], bool]) -> tuple[int, int] | None:
-    # a prediction is a run of whole tokens, proclitics and all (gold tags tag the token
-    # «والمجلس» for the name «المجلس»), so و + ال is cut, not asked (khabar.text.snapping)
-    snapped = snap_span(text, Span(start, end, "", text[start:end]), known, Drawn.MACHINE).span
-    return None if snapped is None else (snapped.start, snapped.end)
 
 
 @dataclass(frozen=True)

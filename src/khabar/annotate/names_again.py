@@ -13,7 +13,7 @@ from khabar.annotate.tokens import Candidate, Tokens
 from khabar.text.clitics import proclitic_analyses
 
 if TYPE_CHECKING:
-    from khabar.annotate.crf import Featurizer
+    from khabar.annotate.crf_features import Featurizer
 
 # a nationality, a date or an amount is found wherever it is written: names only
 LABELS = RuleLabels("the names-again rule", __name__, reads=tuple(sorted(NAMES)))

@@ -67,6 +67,7 @@ RULE_MODULES = (
     "annotate.argument_context",
     "annotate.argument_tables",
     "annotate.argument_words",
+    "annotate.crf_features",
     "annotate.crf",
     "annotate.names_again",
     "annotate.combined",

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from khabar.annotate import crf
+from khabar.annotate.crf_features import Featurizer, Sentence
 from khabar.annotate.entities import EntityFinder
 from khabar.annotate.events import EventFinder
 from khabar.annotate.tokens import Candidate, Tokens
@@ -60,12 +61,12 @@ class TriggerFeatures:
     """The features of each token for the trigger tagger."""
 
     def __init__(self, finder: EntityFinder, known: Set[str] | None = None) -> None:
-        self.featurizer = crf.Featurizer(finder, known)
+        self.featurizer = Featurizer(finder, known)
         self.known = known
 
     def sentences(
         self, doc: Document, analysis: Analysis, t: Tokens, entities: list[Candidate], found: Found
-    ) -> list[crf.Sentence]:
+    ) -> list[Sentence]:
         base = self.featurizer.sentences(doc, analysis, entities)
         flat = [span for sentence in base for span in sentence.spans]
         lexicon_tags = tags_of_spans(
@@ -87,7 +88,7 @@ class TriggerFeatures:
                 if self.known is not None:
                     extra = [f for f in extra if f in self.known]
                 features.append(own + extra)
-            out.append(crf.Sentence(sentence.spans, sentence.forms, features))
+            out.append(Sentence(sentence.spans, sentence.forms, features))
         return out
 
 

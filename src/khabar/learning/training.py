@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from khabar.annotate import crf, preannotate, trigger_model
+from khabar.annotate.crf_features import Featurizer
 from khabar.annotate.models import models_dir
 from khabar.corpus.atomic import atomic_write
 from khabar.corpus.model import Document, Layer
@@ -201,7 +202,7 @@ def _score_held_out(
 ) -> dict[str, Scored] | None:
     """Rules, model and both on each held-out part, the model trained on the other
     documents; None when no part can be held out."""
-    featurizer = crf.Featurizer(annotator.entities)
+    featurizer = Featurizer(annotator.entities)
     parts = _held_out_parts(project, pairs, folds)
     with tempfile.TemporaryDirectory() as tmp:
         runs = []
@@ -266,7 +267,7 @@ def train(
                 for name, result in scores.items()
                 if result.events
             }
-    model = _train_taggers(pairs, annotator, crf.Featurizer(annotator.entities), folder)
+    model = _train_taggers(pairs, annotator, Featurizer(annotator.entities), folder)
     meta = {**model.meta, "evaluation": evaluation}
     atomic_write(folder / "meta.json", json.dumps(meta, ensure_ascii=False, indent=1) + "\n")
     atomic_write(models_dir(project) / "latest", model_id + "\n")
@@ -276,7 +277,7 @@ def train(
 def _train_taggers(
     pairs: list[tuple[Document, Layer]],
     annotator: preannotate.Annotator,
-    featurizer: crf.Featurizer,
+    featurizer: Featurizer,
     folder: Path,
 ) -> crf.Model:
     """The entity tagger, and the trigger tagger where the layers have events to learn from."""
