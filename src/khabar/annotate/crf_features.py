@@ -26,6 +26,8 @@ from khabar.text.tagging import tags_of_spans
 from khabar.text.word_frequency import zipf_bands
 
 AFFIXES = (1, 2, 3, 4)  # letters of a token's prefix and suffix features
+# a token and its neighbour as one feature: kind, left form, this join, right form
+PAIR_WITH_LEFT, PAIR_WITH_RIGHT, PAIR_JOIN = "bg-=", "bg+=", " "
 
 
 # Features made once and put together per token, each an empty tuple where the model has
@@ -184,14 +186,14 @@ class Featurizer:
         ends = range(1, len(padded) - 1)
         if self._known_pairs is None:  # training: every pair
             return (
-                [f"bg-={padded[i - 1]} {padded[i]}" for i in ends],
-                [f"bg+={padded[i]} {padded[i + 1]}" for i in ends],
+                [PAIR_WITH_LEFT + padded[i - 1] + PAIR_JOIN + padded[i] for i in ends],
+                [PAIR_WITH_RIGHT + padded[i] + PAIR_JOIN + padded[i + 1] for i in ends],
             )
         # tagging: few pairs are known, so look the pair up before the string is made
-        known = self._known_pairs.get
+        lookup = self._known_pairs.get
         return (
-            [known(("bg-=", padded[i - 1], padded[i])) for i in ends],
-            [known(("bg+=", padded[i], padded[i + 1])) for i in ends],
+            [lookup((PAIR_WITH_LEFT, padded[i - 1], padded[i])) for i in ends],
+            [lookup((PAIR_WITH_RIGHT, padded[i], padded[i + 1])) for i in ends],
         )
 
     def _rule(self, tag: str) -> _RuleTag:
@@ -257,15 +259,15 @@ class Featurizer:
 
 def _pair_features(known: Set[str]) -> dict[tuple[str, str, str], str]:
     """The known pair features by (kind, left form, right form), as ``Featurizer._pairs``
-    would make them: ``kind + left + " " + right``."""
+    would make them: ``kind + left + PAIR_JOIN + right``."""
     pairs = {}
     for feature in known:
-        kind = feature[:4]
-        if kind in ("bg-=", "bg+="):
-            words = feature[4:]
+        kind = feature[: len(PAIR_WITH_LEFT)]
+        if kind in (PAIR_WITH_LEFT, PAIR_WITH_RIGHT):
+            words = feature[len(kind) :]
             # a form has a space only where a ligature expands («ﷺ»): every split of such
             # a pair makes the same string
-            for cut in (k for k, ch in enumerate(words) if ch == " "):
+            for cut in (k for k, ch in enumerate(words) if ch == PAIR_JOIN):
                 pairs[kind, words[:cut], words[cut + 1 :]] = feature
     return pairs
 
