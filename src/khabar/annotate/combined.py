@@ -66,14 +66,11 @@ class Combined:
             if taken.find(1, c.start, c.end) != -1:
                 continue
             taken[c.start : c.end] = b"\x01" * (c.end - c.start)
-            rival = next(
-                (
-                    r
-                    for r in marks[other][c.start : c.end]
-                    if r is not None and (r.start, r.end, r.label) != (c.start, c.end, c.label)
-                ),
-                None,
-            )
+            rival = None
+            for r in marks[other][c.start : c.end]:
+                if r is not None and (r.start != c.start or r.end != c.end or r.label != c.label):
+                    rival = r
+                    break
             if rival is not None:
                 c = Candidate(c.start, c.end, c.label, c.score, f"{c.rule} (over {rival.rule})")
             chosen.append(c)

@@ -25,7 +25,7 @@ from typing import Any
 import pycrfsuite
 
 from khabar import __version__
-from khabar.annotate.crf_features import Featurizer
+from khabar.annotate.crf_features import Feature, Featurizer
 from khabar.annotate.entities import EntityFinder
 from khabar.annotate.names_again import names_again
 from khabar.annotate.tokens import Candidate
@@ -78,7 +78,7 @@ def train(
     labels: Counter[str] = Counter()
     digest = hashlib.sha256()
 
-    def sequences() -> Iterator[tuple[list[list[str]], list[str]]]:
+    def sequences() -> Iterator[tuple[list[list[Feature]], list[str]]]:
         for doc, layer in pairs:
             sizes["documents"] += 1
             digest.update(doc.sha256.encode())
@@ -116,7 +116,9 @@ def train(
 
 
 def fit(
-    sequences: Iterable[tuple[list[list[str]], list[str]]], path: Path, params: dict[str, Any] | None = None
+    sequences: Iterable[tuple[list[list[Feature]], list[str]]],
+    path: Path,
+    params: dict[str, Any] | None = None,
 ) -> bool:
     """Train a CRF on (features, tags) sequences and save it as ``path`` (whole or not at all);
     False, and nothing written, when there is no sequence."""

@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING
 from khabar.annotate.gazetteer import Gazetteer
 from khabar.annotate.labels import NAMES, RuleLabels
 from khabar.annotate.tokens import Candidate, Tokens
-from khabar.text.clitics import proclitic_analyses
 
 if TYPE_CHECKING:
     from khabar.annotate.crf_features import Featurizer
@@ -126,9 +125,8 @@ def names_again(
     for k, form in enumerate(forms):
         if taken[k]:
             continue
-        # the whole word first, then with fewer proclitics cut, as the rules read it (a
-        # one-letter form has no analysis but is its own reading)
-        for _, reading in proclitic_analyses(form) or ((0, form),):
+        # the whole word first, then with fewer proclitics cut, as the rules read it
+        for _, reading in featurizer.readings(form):
             names = by_first.get(reading)
             if names is not None and spread(k, names):
                 break

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from khabar.annotate import crf
-from khabar.annotate.crf_features import Featurizer, Sentence
+from khabar.annotate.crf_features import Feature, Featurizer, Sentence
 from khabar.annotate.entities import EntityFinder
 from khabar.annotate.events import EventFinder
 from khabar.annotate.tokens import Candidate, Tokens
@@ -62,7 +62,6 @@ class TriggerFeatures:
 
     def __init__(self, finder: EntityFinder, known: Set[str] | None = None) -> None:
         self.featurizer = Featurizer(finder, known)
-        self.known = known
 
     def sentences(
         self, doc: Document, analysis: Analysis, t: Tokens, entities: list[Candidate], found: Found
@@ -85,9 +84,7 @@ class TriggerFeatures:
                     extra.append(f"lex-1={tags[n - 1]}")
                 if n + 1 < len(tags):
                     extra.append(f"lex+1={tags[n + 1]}")
-                if self.known is not None:
-                    extra = [f for f in extra if f in self.known]
-                features.append(own + extra)
+                features.append(own + list(self.featurizer.kept(*extra)))
             out.append(Sentence(sentence.spans, sentence.forms, features))
         return out
 
@@ -102,7 +99,7 @@ def train(
     learnt: Counter[str] = Counter()
     documents = Counter[str]()
 
-    def sequences() -> Iterator[tuple[list[list[str]], list[str]]]:
+    def sequences() -> Iterator[tuple[list[list[Feature]], list[str]]]:
         for doc, layer in pairs:
             if not layer.events:
                 continue
