@@ -37,10 +37,10 @@ Feature = str | bytes
 
 # Features made once and put together per token, each an empty tuple where the model has
 # no such feature. A form's as a neighbour: (word as the left one, word as the right one,
-# title mark as the left one, as the right one). The rules' tag's: (the token's own, as
-# the left neighbour, as the right neighbour).
+# title mark as the left one, as the right one). A tag's (the rules', the trigger
+# lexicon's): (the token's own, as the left neighbour, as the right neighbour).
 _Neighbour = tuple[tuple[Feature, ...], tuple[Feature, ...], tuple[Feature, ...], tuple[Feature, ...]]
-_RuleTag = tuple[tuple[Feature, ...], tuple[Feature, ...], tuple[Feature, ...]]
+_TagFeatures = tuple[tuple[Feature, ...], tuple[Feature, ...], tuple[Feature, ...]]
 # The known pair features of one kind: first form -> second form -> the feature.
 _Pairs = dict[str, dict[str, bytes]]
 
@@ -74,7 +74,7 @@ class Featurizer:
         self._forms: dict[str, str] = {}
         self._own: dict[str, list[Feature]] = {}
         self._around: dict[str, _Neighbour] = {}
-        self._rules: dict[str, _RuleTag] = {}
+        self._tags: dict[str, dict[str, _TagFeatures]] = {}
         self._snapped: dict[str, tuple[int, int] | None] = {}
         self._readings: dict[str, tuple[tuple[int, str], ...]] = {}
         self._bos, self._eos = self.kept("BOS"), self.kept("EOS")
@@ -96,8 +96,9 @@ class Featurizer:
 
     def readings(self, form: str) -> tuple[tuple[int, str], ...]:
         """A normalised form's (stem offset, lookup form) readings, the whole form first
-        (``proclitic_analyses``; a one-letter form is its own reading), made once per form:
-        names again looks a document's names up at every token."""
+        (``proclitic_analyses``; a one-letter form is its own reading), made once per form
+        for the features and for names again, which looks a document's names up at every
+        token."""
         value = self._readings.get(form)
         if value is None:
             value = proclitic_analyses(form) or ((0, form),)
@@ -142,7 +143,7 @@ class Featurizer:
             features.append("digit")
         elif not w[:1].isalnum():
             features.append(f"punct={w}")
-        for cut, stem in proclitic_analyses(w)[1:2]:
+        for cut, stem in self.readings(w)[1:2]:
             features.append(f"stem={stem}")
             features.append(f"clitic={w[:cut]}")
             features.append(f"stem-zipf={band(stem)}")
@@ -164,7 +165,7 @@ class Featurizer:
         moved the CRF from 0.681 to 0.705 (shared/data/external/README.md)."""
         listed = (self.given, self.surnames, self.other_names)
         form = w if any(w in names for names in listed) else None
-        for _, stem in proclitic_analyses(w)[1:2]:
+        for _, stem in self.readings(w)[1:2]:
             form = form or (stem if any(stem in names for names in listed) else None)
         if form is None:
             return []
@@ -221,15 +222,19 @@ class Featurizer:
             right.append(None if seconds is None else seconds.get(padded[i + 1]))
         return left, right
 
-    def _rule(self, tag: str) -> _RuleTag:
-        """The rules' tag of a token as a feature of itself, of the next token and of the
-        previous one (a few tags: B-/I- of each label, and O)."""
-        made = self._rules.get(tag)
+    def tag_features(self, kind: str, tag: str) -> _TagFeatures:
+        """An IOB tag of a token (``kind``: ``rule`` the rules', ``lex`` the trigger
+        lexicon's) as a feature of itself, of the next token and of the previous one, made
+        once per tag (a few: B-/I- of each label, and O)."""
+        by_tag = self._tags.get(kind)
+        if by_tag is None:
+            by_tag = self._tags[kind] = {}
+        made = by_tag.get(tag)
         if made is None:
-            made = self._rules[tag] = (
-                self.kept(f"rule={tag}"),
-                self.kept(f"rule-1={tag}"),
-                self.kept(f"rule+1={tag}"),
+            made = by_tag[tag] = (
+                self.kept(f"{kind}={tag}"),
+                self.kept(f"{kind}-1={tag}"),
+                self.kept(f"{kind}+1={tag}"),
             )
         return made
 
@@ -237,7 +242,7 @@ class Featurizer:
         """The features of each token of a sentence: its own, its neighbours', the rules' tags."""
         own = [self._intrinsic(w) for w in forms]
         around = [self._neighbour(w) for w in forms]
-        rules = [self._rule(tag) for tag in rule_tags]
+        rules = [self.tag_features("rule", tag) for tag in rule_tags]
         left, right = self._pairs(forms)
         last = len(forms) - 1
         out = []

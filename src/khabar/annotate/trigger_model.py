@@ -77,14 +77,15 @@ class TriggerFeatures:
         for sentence in base:
             tags = lexicon_tags[k : k + len(sentence.spans)]
             k += len(sentence.spans)
+            made = [self.featurizer.tag_features("lex", tag) for tag in tags]
             features = []
             for n, own in enumerate(sentence.features):
-                extra = [f"lex={tags[n]}"]
+                extra = [*own, *made[n][0]]
                 if n > 0:
-                    extra.append(f"lex-1={tags[n - 1]}")
+                    extra += made[n - 1][1]
                 if n + 1 < len(tags):
-                    extra.append(f"lex+1={tags[n + 1]}")
-                features.append(own + list(self.featurizer.kept(*extra)))
+                    extra += made[n + 1][2]
+                features.append(extra)
             out.append(Sentence(sentence.spans, sentence.forms, features))
         return out
 
